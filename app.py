@@ -1,0 +1,161 @@
+"""Intermart application factory and the `intermart` command line.
+
+Wires the domains together: core ← credit ← market ← inspection (ARCHITECTURE.md).
+"""
+
+from pathlib import Path
+
+import click
+from flask import Flask, redirect, request, session, url_for
+from flask.cli import FlaskGroup, routes_command, shell_command
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+
+from core import config as core_config
+from core.db import configure_sqlite
+from core.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _select_locale() -> str:
+    # Chinese by default whatever the browser says; English when the user chooses it.
+    return session.get("lang", "zh_CN")
+
+
+def _register_models() -> None:
+    """Import every model module so metadata (and Alembic) sees all tables."""
+    import core.audit  # noqa: F401
+    import core.auth.models  # noqa: F401
+    import core.calendar  # noqa: F401
+    import core.scheduler  # noqa: F401
+    import credit.models  # noqa: F401
+    import inspection.models  # noqa: F401
+    import market.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from core.admin_views import bp as admin_bp
+    from core.auth.views import bp as auth_bp
+    from market.views import bp as market_bp
+    from market.views import home
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(market_bp)
+    app.add_url_rule("/", "home", home)
+
+    @app.get("/lang/<code>")
+    def set_language(code: str):
+        if code in app.config["LANGUAGES"]:
+            session["lang"] = code
+        target = request.referrer or url_for("home")
+        return redirect(target if target.startswith(request.host_url) else url_for("home"))
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+
+def _register_sweepers() -> None:
+    import market.scheduled  # noqa: F401  (registers its sweepers on import)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"),
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.update(core_config.load(Path(app.instance_path)))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    _register_models()
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"),
+                     render_as_batch=app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    bootstrap.init_app(app)
+
+    from core.errors import register_error_pages
+
+    register_error_pages(app)
+    _register_blueprints(app)
+    _register_sweepers()
+    app.jinja_env.filters["datetime"] = lambda v, f="yyyy-MM-dd HH:mm": \
+        format_datetime(v, f) if v else ""
+    app.jinja_env.filters["date"] = lambda v, f="yyyy-MM-dd": format_date(v, f) if v else ""
+
+    @app.context_processor
+    def _globals():
+        return {"current_user": current_user, "languages": app.config["LANGUAGES"],
+                "current_lang": _select_locale()}
+
+    _register_commands(app)
+    return app
+
+
+DEMO_LOADERS = ("core.demo", "market.demo")  # in dependency order; each is idempotent
+
+
+def _register_commands(app: Flask) -> None:
+    from importlib import import_module
+
+    from core import audit, scheduler
+
+    @app.cli.command("run")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=5000, type=int)
+    @click.option("--no-scheduler", is_flag=True, help="Serve only.")
+    def run_command(host: str, port: int, no_scheduler: bool):
+        """Serve the platform with the scheduler embedded (demo and development)."""
+        if not no_scheduler:
+            scheduler.start(app)
+        click.echo(f"Intermart on http://{host}:{port}/")
+        app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+
+    @app.cli.command("scheduler")
+    def scheduler_command():
+        """Run the sweepers alone (production: one such process, holding the lease)."""
+        scheduler.start(app, blocking=True)
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Load the demo data once; running it again changes nothing."""
+        logins = []
+        for name in DEMO_LOADERS:
+            logins += import_module(name).load() or []
+        db.session.commit()
+        click.echo("Demo logins (username / password / role):")
+        for username, password, role in logins:
+            click.echo(f"  {username:<18} {password:<14} {role}")
+
+    audit_group = click.Group("audit", help="The hash-chained audit log.")
+    app.cli.add_command(audit_group)
+
+    @audit_group.command("verify")
+    def audit_verify_command():
+        """Recompute the chain; report the first broken link (exit status 1 if any)."""
+        report = audit.verify()
+        if report.ok:
+            click.echo(f"audit chain intact: {report.checked} entries")
+            return
+        where = f"entry {report.broken_at}" if report.broken_at else "the end of the chain"
+        click.echo(f"audit chain BROKEN at {where}: {report.reason} "
+                   f"({report.checked} entries before it are intact)", err=True)
+        raise SystemExit(1)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
+def cli():
+    """Intermart — online intermediary-service marketplace."""
+
+
+cli.add_command(shell_command)
+cli.add_command(routes_command)

@@ -1,0 +1,117 @@
+"""APScheduler wiring: domains register idempotent sweepers; a lease row in the database
+makes sure only one scheduler process runs them at a time.
+
+A sweeper is "find what is due, move it on", guarded by status, so running it twice, or
+after a crash, changes nothing the second time (ARCHITECTURE.md "Conventions").
+"""
+
+import contextlib
+import logging
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, utcnow
+from core.extensions import db
+
+log = logging.getLogger(__name__)
+LEASE_NAME = "scheduler"
+
+
+class SchedulerLease(Base):
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime]
+
+
+@dataclass
+class Sweeper:
+    name: str
+    func: Callable[[], object]
+    trigger: dict = field(default_factory=dict)  # APScheduler trigger keyword arguments
+
+
+SWEEPERS: dict[str, Sweeper] = {}
+
+
+def sweeper(name: str, **trigger) -> Callable:
+    """Register a function as a sweeper, e.g. @sweeper("x", trigger="interval", minutes=5)."""
+
+    def decorator(func):
+        SWEEPERS[name] = Sweeper(name, func, trigger or {"trigger": "interval", "minutes": 5})
+        return func
+
+    return decorator
+
+
+def acquire_lease(holder: str, seconds: int) -> bool:
+    """Take or renew the lease; True when `holder` now holds it. Commits."""
+    now = utcnow()
+    renewed = db.session.execute(
+        update(SchedulerLease)
+        .where(SchedulerLease.name == LEASE_NAME,
+               or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
+        .values(holder=holder, expires_at=now + timedelta(seconds=seconds))
+    ).rowcount
+    if renewed:
+        db.session.commit()
+        return True
+    if db.session.get(SchedulerLease, LEASE_NAME) is not None:
+        db.session.rollback()
+        return False
+    try:
+        db.session.add(SchedulerLease(name=LEASE_NAME, holder=holder,
+                                      expires_at=now + timedelta(seconds=seconds)))
+        db.session.commit()
+        return True
+    except IntegrityError:  # another process inserted it first
+        db.session.rollback()
+        return False
+
+
+def run_sweeper(name: str):
+    """Run one sweeper in its own transaction: commit on success, roll back on error."""
+    try:
+        result = SWEEPERS[name].func()
+        db.session.commit()
+        return result
+    except Exception:
+        db.session.rollback()
+        log.exception("sweeper %s failed", name)
+        raise
+    finally:
+        db.session.remove()
+
+
+def start(app, blocking: bool = False):
+    """Start the scheduler for `app`: every sweeper on its trigger, run only under the lease."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    holder = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+    lease_seconds = app.config["SCHEDULER_LEASE_SECONDS"]
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
+
+    def guarded(name: str):
+        with app.app_context():
+            if not acquire_lease(holder, lease_seconds):
+                log.debug("sweeper %s skipped: another scheduler holds the lease", name)
+                return
+            with contextlib.suppress(Exception):  # logged in run_sweeper; next run retries
+                run_sweeper(name)
+
+    for item in SWEEPERS.values():
+        scheduler.add_job(guarded, args=[item.name], id=item.name, replace_existing=True,
+                          max_instances=1, coalesce=True, next_run_time=utcnow(),
+                          **item.trigger)
+    log.info("scheduler %s starting with %d sweepers", holder, len(SWEEPERS))
+    scheduler.start()
+    return scheduler

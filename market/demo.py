@@ -1,0 +1,5 @@
+"""Market demo data. (stub)"""
+
+
+def load():
+    return []

@@ -1,0 +1,1 @@
+"""Platform admin: the service item, qualification type and region catalogues. (stub)"""
