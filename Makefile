@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint install translations clean migration
+.PHONY: run test lint install translations clean migration messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d translations -f -q
+	$(BIN)/pybabel -q compile -d translations
 
 # Migrate the SQLite database under instance/, load demo data once, serve with the scheduler.
 run: install
@@ -47,3 +47,9 @@ migration: $(VENV)/.installed
 		$(BIN)/intermart db revision --autogenerate -m initial --rev-id 0001 >/dev/null && rm -rf $$tmp
 	mv migrations/versions/0001_initial_.py migrations/versions/0001_initial.py 2>/dev/null || true
 	$(BIN)/ruff format -q migrations/versions/0001_initial.py 2>/dev/null || true
+
+# Extract user-facing strings and merge them into the catalogues (then translate the .po).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--ignore-dirs='.* _* .venv instance migrations tests bench build' -o translations/messages.pot .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
