@@ -6,7 +6,7 @@ Wires the domains together: core ← credit ← market ← inspection (ARCHITECT
 from pathlib import Path
 
 import click
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, has_request_context, redirect, request, session, url_for
 from flask.cli import FlaskGroup, routes_command, shell_command
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent
 
 def _select_locale() -> str:
     # Chinese by default whatever the browser says; English when the user chooses it.
-    return session.get("lang", "zh_CN")
+    # Outside a request (CLI, sweepers) there is no session: messages are in Chinese.
+    return session.get("lang", "zh_CN") if has_request_context() else "zh_CN"
 
 
 def _register_models() -> None:
@@ -28,7 +29,9 @@ def _register_models() -> None:
     import core.audit  # noqa: F401
     import core.auth.models  # noqa: F401
     import core.calendar  # noqa: F401
+    import core.notifications  # noqa: F401
     import core.scheduler  # noqa: F401
+    import core.settings  # noqa: F401
     import credit.models  # noqa: F401
     import inspection.models  # noqa: F401
     import market.models  # noqa: F401
@@ -37,11 +40,13 @@ def _register_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from core.admin_views import bp as admin_bp
     from core.auth.views import bp as auth_bp
+    from credit.views import bp as credit_bp
     from market.views import bp as market_bp
     from market.views import home
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(credit_bp, url_prefix="/credit")
     app.register_blueprint(market_bp)
     app.add_url_rule("/", "home", home)
 
@@ -58,7 +63,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_sweepers() -> None:
-    import market.scheduled  # noqa: F401  (registers its sweepers on import)
+    import credit.scheduled  # noqa: F401  (each registers its sweepers on import)
+    import market.scheduled  # noqa: F401
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -117,8 +123,10 @@ def _register_commands(app: Flask) -> None:
         """Serve the platform with the scheduler embedded (demo and development)."""
         if not no_scheduler:
             scheduler.start(app)
+        from werkzeug.serving import run_simple  # app.run() is ignored inside the Flask CLI
+
         click.echo(f"Intermart on http://{host}:{port}/")
-        app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+        run_simple(host, port, app, threaded=True, use_reloader=False)
 
     @app.cli.command("scheduler")
     def scheduler_command():

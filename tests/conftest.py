@@ -31,6 +31,7 @@ def app(database_url, tmp_path_factory):
         "WTF_CSRF_ENABLED": False,  # the csrf_enforced fixture turns it back on
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         "SERVER_NAME": "intermart.test",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # hashing speed is not under test
     })
     with app.app_context():
         upgrade()  # the real migrations, not create_all: they are under test too

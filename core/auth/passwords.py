@@ -23,7 +23,9 @@ def strength_problem(password: str, username: str = "") -> str | None:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)
+    # Tests set a cheap method; production keeps Werkzeug's default (scrypt).
+    method = current_app.config.get("PASSWORD_HASH_METHOD")
+    return generate_password_hash(password, method) if method else generate_password_hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:

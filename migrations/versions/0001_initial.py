@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 04:20:24.289602
+Create Date: 2026-11-22 04:35:49.810602
 
 """
 
@@ -27,6 +27,102 @@ def upgrade():
         sa.Column("last_hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_chain_head")),
     )
+    op.create_table(
+        "calendar_override",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("is_workday", sa.Boolean(), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_override")),
+        sa.UniqueConstraint("day", name=op.f("uq_calendar_override_day")),
+    )
+    op.create_table(
+        "credit_measure",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=30), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("legal_basis", sa.Text(), nullable=False),
+        sa.Column("initiating_department", sa.String(length=200), nullable=False),
+        sa.Column("implementing_department", sa.String(length=200), nullable=False),
+        sa.Column("is_reward", sa.Boolean(), nullable=False),
+        sa.Column(
+            "trigger",
+            sa.Enum(
+                "level",
+                "severe_list",
+                "honour_list",
+                "delisted",
+                name="measuretrigger",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("trigger_value", sa.String(length=10), nullable=True),
+        sa.Column(
+            "method",
+            sa.Enum(
+                "automatic_block",
+                "flag_for_review",
+                "reference_only",
+                name="applicationmethod",
+                native_enum=False,
+                length=30,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "effect",
+            sa.Enum(
+                "bar_bidding",
+                "bar_selection",
+                "raise_inspection_ratio",
+                "directory_demotion",
+                "no_tolerance_acceptance",
+                "public_disclosure",
+                "directory_priority",
+                "lower_inspection_ratio",
+                "fast_track",
+                name="effect",
+                native_enum=False,
+                length=40,
+            ),
+            nullable=False,
+        ),
+        sa.Column("public_funds_only", sa.Boolean(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_measure")),
+        sa.UniqueConstraint("code", name=op.f("uq_credit_measure_code")),
+    )
+    op.create_table(
+        "credit_subject",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uscc", sa.String(length=18), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "legal_person",
+                "individual_business",
+                "natural_person",
+                name="subjectkind",
+                native_enum=False,
+                length=30,
+            ),
+            nullable=False,
+        ),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("score", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column("level", sa.String(length=5), nullable=False),
+        sa.Column("scored_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_subject")),
+        sa.UniqueConstraint("uscc", name=op.f("uq_credit_subject_uscc")),
+    )
+    with op.batch_alter_table("credit_subject", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_credit_subject_name"), ["name"], unique=False)
+
     op.create_table(
         "organisation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -66,6 +162,12 @@ def upgrade():
         sa.PrimaryKeyConstraint("name", name=op.f("pk_scheduler_lease")),
     )
     op.create_table(
+        "setting",
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_setting")),
+    )
+    op.create_table(
         "agency",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
@@ -102,6 +204,234 @@ def upgrade():
             batch_op.f("ix_agency_registered_at"), ["registered_at"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_agency_status"), ["status"], unique=False)
+
+    op.create_table(
+        "credit_delisting",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "reason",
+            sa.Enum(
+                "severe_list",
+                "complaints",
+                "fraudulent_registration",
+                name="exitreason",
+                native_enum=False,
+                length=30,
+            ),
+            nullable=False,
+        ),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("started_on", sa.Date(), nullable=False),
+        sa.Column("until", sa.Date(), nullable=False),
+        sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["credit_subject.id"],
+            name=op.f("fk_credit_delisting_subject_id_credit_subject"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_delisting")),
+        sa.UniqueConstraint(
+            "subject_id", "reason", "started_on", name=op.f("uq_credit_delisting_subject_id")
+        ),
+    )
+    with op.batch_alter_table("credit_delisting", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_credit_delisting_subject_id"), ["subject_id"], unique=False
+        )
+
+    op.create_table(
+        "credit_execution",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("measure_id", sa.Integer(), nullable=False),
+        sa.Column("module", sa.String(length=40), nullable=False),
+        sa.Column("context", sa.String(length=200), nullable=False),
+        sa.Column("at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["measure_id"],
+            ["credit_measure.id"],
+            name=op.f("fk_credit_execution_measure_id_credit_measure"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["credit_subject.id"],
+            name=op.f("fk_credit_execution_subject_id_credit_subject"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_execution")),
+    )
+    with op.batch_alter_table("credit_execution", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_credit_execution_subject_id"), ["subject_id"], unique=False
+        )
+
+    op.create_table(
+        "credit_honour_listing",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column("listed_on", sa.Date(), nullable=False),
+        sa.Column("listed_until", sa.Date(), nullable=False),
+        sa.Column("revoked_on", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["organisation.id"],
+            name=op.f("fk_credit_honour_listing_department_id_organisation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["credit_subject.id"],
+            name=op.f("fk_credit_honour_listing_subject_id_credit_subject"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_honour_listing")),
+    )
+    with op.batch_alter_table("credit_honour_listing", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_credit_honour_listing_subject_id"), ["subject_id"], unique=False
+        )
+
+    op.create_table(
+        "credit_record",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "evaluation_owner",
+                "evaluation_regulator",
+                "inspection",
+                "late_delivery",
+                "commitment_broken",
+                "commitment_kept",
+                "complaint_substantiated",
+                "objection_upheld",
+                "penalty",
+                "commendation",
+                "licence",
+                name="recordkind",
+                native_enum=False,
+                length=40,
+            ),
+            nullable=False,
+        ),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("source_department_id", sa.Integer(), nullable=True),
+        sa.Column("source_department", sa.String(length=200), nullable=False),
+        sa.Column("legal_basis", sa.Text(), nullable=False),
+        sa.Column("evidence", sa.Text(), nullable=False),
+        sa.Column("reference", sa.String(length=120), nullable=True),
+        sa.Column("occurred_on", sa.Date(), nullable=False),
+        sa.Column(
+            "severity",
+            sa.Enum("minor", "general", "serious", name="severity", native_enum=False, length=20),
+            nullable=True,
+        ),
+        sa.Column("rating", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column(
+            "inspection_outcome",
+            sa.Enum(
+                "no_problem",
+                "corrected",
+                "pending",
+                "false_or_uncooperative",
+                name="inspectionoutcome",
+                native_enum=False,
+                length=40,
+            ),
+            nullable=True,
+        ),
+        sa.Column("display_min_until", sa.Date(), nullable=True),
+        sa.Column("display_max_until", sa.Date(), nullable=True),
+        sa.Column("repaired_on", sa.Date(), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["source_department_id"],
+            ["organisation.id"],
+            name=op.f("fk_credit_record_source_department_id_organisation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["credit_subject.id"],
+            name=op.f("fk_credit_record_subject_id_credit_subject"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_record")),
+    )
+    with op.batch_alter_table("credit_record", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_credit_record_kind"), ["kind"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_credit_record_subject_id"), ["subject_id"], unique=False
+        )
+
+    op.create_table(
+        "credit_score_snapshot",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("score", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("level", sa.String(length=5), nullable=False),
+        sa.Column("parts", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["credit_subject.id"],
+            name=op.f("fk_credit_score_snapshot_subject_id_credit_subject"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_score_snapshot")),
+    )
+    with op.batch_alter_table("credit_score_snapshot", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_credit_score_snapshot_subject_at", ["subject_id", "at"], unique=False
+        )
+
+    op.create_table(
+        "credit_severe_listing",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "notified",
+                "objected",
+                "listed",
+                "dismissed",
+                "removed",
+                name="listingstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("legal_basis", sa.Text(), nullable=False),
+        sa.Column("rights_notice", sa.Text(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column("notified_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("objection_deadline", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("objection_text", sa.Text(), nullable=True),
+        sa.Column("decision_note", sa.Text(), nullable=True),
+        sa.Column("listed_on", sa.Date(), nullable=True),
+        sa.Column("listed_until", sa.Date(), nullable=True),
+        sa.Column("earliest_removal_on", sa.Date(), nullable=True),
+        sa.Column("removed_on", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["organisation.id"],
+            name=op.f("fk_credit_severe_listing_department_id_organisation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["credit_subject.id"],
+            name=op.f("fk_credit_severe_listing_subject_id_credit_subject"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_severe_listing")),
+    )
+    with op.batch_alter_table("credit_severe_listing", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_credit_severe_listing_status"), ["status"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_credit_severe_listing_subject_id"), ["subject_id"], unique=False
+        )
 
     op.create_table(
         "owner",
@@ -243,6 +573,132 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_audit_entry_entity_id"), ["entity_id"], unique=False)
 
     op.create_table(
+        "credit_commitment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("context", sa.String(length=60), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("signed_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("outcome", sa.String(length=10), nullable=True),
+        sa.Column("outcome_record_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["outcome_record_id"],
+            ["credit_record.id"],
+            name=op.f("fk_credit_commitment_outcome_record_id_credit_record"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["credit_subject.id"],
+            name=op.f("fk_credit_commitment_subject_id_credit_subject"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_commitment")),
+    )
+    with op.batch_alter_table("credit_commitment", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_credit_commitment_subject_id"), ["subject_id"], unique=False
+        )
+
+    op.create_table(
+        "credit_licence",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("xk_xdr_mc", sa.String(length=200), nullable=False),
+        sa.Column("xk_xdr_lb", sa.String(length=20), nullable=False),
+        sa.Column("xk_xdr_shxym", sa.String(length=18), nullable=False),
+        sa.Column("xk_frdb", sa.String(length=50), nullable=False),
+        sa.Column("xk_xkws", sa.String(length=200), nullable=False),
+        sa.Column("xk_wsh", sa.String(length=100), nullable=False),
+        sa.Column("xk_xklb", sa.String(length=20), nullable=False),
+        sa.Column("xk_xkzs", sa.String(length=200), nullable=False),
+        sa.Column("xk_xkbh", sa.String(length=100), nullable=False),
+        sa.Column("xk_nr", sa.Text(), nullable=False),
+        sa.Column("xk_jdrq", sa.Date(), nullable=False),
+        sa.Column("xk_yxqz", sa.Date(), nullable=False),
+        sa.Column("xk_yxqzi", sa.Date(), nullable=False),
+        sa.Column("xk_xkjg", sa.String(length=200), nullable=False),
+        sa.Column("xk_xkjgdm", sa.String(length=18), nullable=False),
+        sa.Column("xk_zt", sa.String(length=10), nullable=False),
+        sa.Column("xk_lydw", sa.String(length=200), nullable=False),
+        sa.Column("xk_lydwdm", sa.String(length=18), nullable=False),
+        sa.Column("bz", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["credit_record.id"],
+            name=op.f("fk_credit_licence_record_id_credit_record"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_licence")),
+        sa.UniqueConstraint("record_id", name=op.f("uq_credit_licence_record_id")),
+    )
+    with op.batch_alter_table("credit_licence", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_credit_licence_xk_xdr_shxym"), ["xk_xdr_shxym"], unique=False
+        )
+
+    op.create_table(
+        "credit_penalty",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("cf_xdr_mc", sa.String(length=200), nullable=False),
+        sa.Column("cf_xdr_lb", sa.String(length=20), nullable=False),
+        sa.Column("cf_xdr_shxym", sa.String(length=18), nullable=False),
+        sa.Column("cf_frdb", sa.String(length=50), nullable=False),
+        sa.Column("cf_wsh", sa.String(length=100), nullable=False),
+        sa.Column("cf_wfxw", sa.String(length=500), nullable=False),
+        sa.Column("cf_sy", sa.Text(), nullable=False),
+        sa.Column("cf_yj", sa.Text(), nullable=False),
+        sa.Column("cf_cflb", sa.String(length=100), nullable=False),
+        sa.Column("cf_nr", sa.Text(), nullable=False),
+        sa.Column("cf_nr_fk", sa.Numeric(precision=18, scale=6), nullable=True),
+        sa.Column("cf_nr_wfff", sa.Numeric(precision=18, scale=6), nullable=True),
+        sa.Column("cf_nr_zkdx", sa.String(length=200), nullable=False),
+        sa.Column("cf_jdrq", sa.Date(), nullable=False),
+        sa.Column("cf_yxq", sa.Date(), nullable=True),
+        sa.Column("cf_gsjzq", sa.Date(), nullable=True),
+        sa.Column("cf_cfjg", sa.String(length=200), nullable=False),
+        sa.Column("cf_cfjgdm", sa.String(length=18), nullable=False),
+        sa.Column("cf_sjly", sa.String(length=200), nullable=False),
+        sa.Column("cf_sjlydm", sa.String(length=18), nullable=False),
+        sa.Column("bz", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["credit_record.id"],
+            name=op.f("fk_credit_penalty_record_id_credit_record"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_penalty")),
+        sa.UniqueConstraint("record_id", name=op.f("uq_credit_penalty_record_id")),
+    )
+    with op.batch_alter_table("credit_penalty", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_credit_penalty_cf_xdr_shxym"), ["cf_xdr_shxym"], unique=False
+        )
+
+    op.create_table(
+        "notification",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("link", sa.String(length=300), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("read_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+            name=op.f("fk_notification_organisation_id_organisation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name=op.f("fk_notification_user_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification")),
+    )
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_notification_organisation_id"), ["organisation_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_notification_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "qualification",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("agency_id", sa.Integer(), nullable=False),
@@ -294,17 +750,100 @@ def upgrade():
             "service_item_id", "qualification_type_id", name=op.f("pk_service_item_qualification")
         ),
     )
+    op.create_table(
+        "credit_repair",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("record_id", sa.Integer(), nullable=True),
+        sa.Column("listing_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "submitted",
+                "approved",
+                "refused",
+                name="repairstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("obligations_statement", sa.Text(), nullable=False),
+        sa.Column("evidence", sa.Text(), nullable=False),
+        sa.Column("evidence_file", sa.String(length=80), nullable=True),
+        sa.Column("commitment_id", sa.Integer(), nullable=True),
+        sa.Column("submitted_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decide_by", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("overdue_flagged_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("decision_note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["commitment_id"],
+            ["credit_commitment.id"],
+            name=op.f("fk_credit_repair_commitment_id_credit_commitment"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_credit_repair_decided_by_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["listing_id"],
+            ["credit_severe_listing.id"],
+            name=op.f("fk_credit_repair_listing_id_credit_severe_listing"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["credit_record.id"],
+            name=op.f("fk_credit_repair_record_id_credit_record"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["credit_subject.id"],
+            name=op.f("fk_credit_repair_subject_id_credit_subject"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_repair")),
+    )
+    with op.batch_alter_table("credit_repair", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_credit_repair_status"), ["status"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_credit_repair_subject_id"), ["subject_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("credit_repair", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credit_repair_subject_id"))
+        batch_op.drop_index(batch_op.f("ix_credit_repair_status"))
+
+    op.drop_table("credit_repair")
     op.drop_table("service_item_qualification")
     with op.batch_alter_table("qualification", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_qualification_type_id"))
         batch_op.drop_index(batch_op.f("ix_qualification_agency_id"))
 
     op.drop_table("qualification")
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notification_user_id"))
+        batch_op.drop_index(batch_op.f("ix_notification_organisation_id"))
+
+    op.drop_table("notification")
+    with op.batch_alter_table("credit_penalty", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credit_penalty_cf_xdr_shxym"))
+
+    op.drop_table("credit_penalty")
+    with op.batch_alter_table("credit_licence", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credit_licence_xk_xdr_shxym"))
+
+    op.drop_table("credit_licence")
+    with op.batch_alter_table("credit_commitment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credit_commitment_subject_id"))
+
+    op.drop_table("credit_commitment")
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entry_entity_id"))
         batch_op.drop_index(batch_op.f("ix_audit_entry_action"))
@@ -320,12 +859,39 @@ def downgrade():
     op.drop_table("user_account")
     op.drop_table("service_item")
     op.drop_table("owner")
+    with op.batch_alter_table("credit_severe_listing", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credit_severe_listing_subject_id"))
+        batch_op.drop_index(batch_op.f("ix_credit_severe_listing_status"))
+
+    op.drop_table("credit_severe_listing")
+    with op.batch_alter_table("credit_score_snapshot", schema=None) as batch_op:
+        batch_op.drop_index("ix_credit_score_snapshot_subject_at")
+
+    op.drop_table("credit_score_snapshot")
+    with op.batch_alter_table("credit_record", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credit_record_subject_id"))
+        batch_op.drop_index(batch_op.f("ix_credit_record_kind"))
+
+    op.drop_table("credit_record")
+    with op.batch_alter_table("credit_honour_listing", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credit_honour_listing_subject_id"))
+
+    op.drop_table("credit_honour_listing")
+    with op.batch_alter_table("credit_execution", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credit_execution_subject_id"))
+
+    op.drop_table("credit_execution")
+    with op.batch_alter_table("credit_delisting", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credit_delisting_subject_id"))
+
+    op.drop_table("credit_delisting")
     with op.batch_alter_table("agency", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agency_status"))
         batch_op.drop_index(batch_op.f("ix_agency_registered_at"))
         batch_op.drop_index(batch_op.f("ix_agency_region_code"))
 
     op.drop_table("agency")
+    op.drop_table("setting")
     op.drop_table("scheduler_lease")
     op.drop_table("region")
     op.drop_table("qualification_type")
@@ -333,5 +899,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_organisation_kind"))
 
     op.drop_table("organisation")
+    with op.batch_alter_table("credit_subject", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_credit_subject_name"))
+
+    op.drop_table("credit_subject")
+    op.drop_table("credit_measure")
+    op.drop_table("calendar_override")
     op.drop_table("audit_chain_head")
     # ### end Alembic commands ###

@@ -64,7 +64,7 @@ def browser():
     if not (chromium and driver_path):
         if os.environ.get("CI"):
             pytest.fail("chromium and chromedriver must be installed in CI (.ci/run does it)")
-        pytest.skip("chromium/chromedriver not installed (apt-get install chromium chromium-driver)")
+        pytest.skip("chromium/chromedriver not installed: apt-get install chromium chromium-driver")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

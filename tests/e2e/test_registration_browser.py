@@ -16,6 +16,12 @@ def _fill(browser, name: str, value: str) -> None:
     field.send_keys(value)
 
 
+def _click(browser, element) -> None:
+    """Scroll the element to the middle of the window, then click it as a user would."""
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    element.click()
+
+
 def test_register_agency_then_find_it_in_the_directory(live_server, browser):
     name = "六安市浏览器测试测绘有限公司"
     uscc = make_uscc(7654321)
@@ -31,17 +37,15 @@ def test_register_agency_then_find_it_in_the_directory(live_server, browser):
     _fill(browser, "contact_email", "liufang@example.cn")
     _fill(browser, "staff_count", "12")
     first_item = browser.find_element(By.CSS_SELECTOR, "input[type=checkbox][id^='item-']")
-    browser.execute_script("arguments[0].scrollIntoView();", first_item)
-    first_item.click()
+    _click(browser, first_item)
     fee_id = "fee-" + first_item.get_attribute("id").removeprefix("item-")
     browser.find_element(By.ID, fee_id).send_keys("按测绘面积 0.8 元/平方米")
     _fill(browser, "username", "browser_agency")
     _fill(browser, "password", "Browser2026pass")
     _fill(browser, "confirm", "Browser2026pass")
-    accept = browser.find_element(By.NAME, "commitment_accepted")
-    browser.execute_script("arguments[0].scrollIntoView();", accept)
-    accept.click()
-    accept.submit()
+    _click(browser, browser.find_element(By.NAME, "commitment_accepted"))
+    form = browser.find_element(By.NAME, "uscc").find_element(By.XPATH, "ancestor::form")
+    _click(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
 
     assert "/my/agency" in browser.current_url, browser.page_source[:3000]
     assert name in browser.page_source
