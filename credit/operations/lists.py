@@ -352,7 +352,8 @@ def add_to_honour_list(uscc: str, reason: str, department: Organisation, term_ye
                  after=_honour_snapshot(honour))
     with force_locale(PLATFORM_LOCALE):
         notify_uscc(uscc, _("You have been put on the honour list"),
-                _("Until %(end)s. Reason: %(reason)s", end=honour.listed_until, reason=reason))
+                    _("Until %(end)s. Reason: %(reason)s", end=honour.listed_until,
+                      reason=reason))
     return honour
 
 
@@ -401,8 +402,8 @@ def delist(uscc: str, reason: ExitReason, detail: str, term_years: int | None = 
                  after=_delisting_snapshot(delisting))
     with force_locale(PLATFORM_LOCALE):
         notify_uscc(uscc, _("You have been delisted from the marketplace"),
-                _("Until %(end)s you cannot bid and are not shown in the directory. "
-                  "Reason: %(detail)s", end=delisting.until, detail=detail))
+                    _("Until %(end)s you cannot bid and are not shown in the directory. "
+                      "Reason: %(detail)s", end=delisting.until, detail=detail))
     return delisting
 
 

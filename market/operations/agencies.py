@@ -218,8 +218,8 @@ def _open_account(kind: OrgKind, name: str, uscc: str, username: str, password: 
     organisation = auth_ops.create_organisation(kind, name, uscc)
     admin = auth_ops.create_user(username, password, display_name, Role.ORG_ADMIN,
                                  organisation, phone=phone, email=email)
-    # Credit registers the subject here, by USCC, for agencies and owners alike, once the
-    # credit domain has its operations (ARCHITECTURE.md "Dependency direction").
+    # The one place where credit registers the subject, by USCC, for agencies and owners
+    # alike (market → credit, ARCHITECTURE.md "Dependency direction").
     return organisation, (admin.id, admin.username)
 
 

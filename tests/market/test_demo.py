@@ -3,12 +3,10 @@
 import pytest
 from sqlalchemy import func, select
 from stdnum.cn import uscc as uscc_std
-from werkzeug.security import generate_password_hash
 
 import core.demo
 import market.demo
 from core.audit import AuditEntry
-from core.auth import passwords
 from core.auth.models import Organisation, OrgKind, User
 from core.auth.passwords import verify_password
 from market import queries
@@ -41,10 +39,7 @@ def _counts(session) -> dict[str, int]:
 
 
 @pytest.fixture
-def demo(db_session, monkeypatch):
-    # Some forty demo accounts: a cheap hash keeps the test quick; verifying is unchanged.
-    monkeypatch.setattr(passwords, "generate_password_hash",
-                        lambda password: generate_password_hash(password, "pbkdf2:sha256:1000"))
+def demo(db_session):
     core.demo.load()
     return market.demo.load()
 
