@@ -10,6 +10,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app
 from core.extensions import db
+from tests.clients import FreshRequestClient
 from tests.pg import postgres_cluster
 
 
@@ -33,6 +34,7 @@ def app(database_url, tmp_path_factory):
         "SERVER_NAME": "intermart.test",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # hashing speed is not under test
     })
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         upgrade()  # the real migrations, not create_all: they are under test too
     yield app

@@ -3,21 +3,9 @@
 signed-in platform admin."""
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 
+from tests.clients import FreshRequestClient, english_client
 from tests.factories import login, make_admin
-
-
-class FreshRequestClient(FlaskClient):
-    """The harness keeps one app context open for the whole test, so Flask reuses its `g`
-    for every request; Flask-Login caches the signed-in user there and Flask-Babel the
-    locale. Forget both before each request, as a new request in production would."""
-
-    def open(self, *args, **kwargs):
-        for cached in ("_login_user", "_flask_babel"):
-            g.pop(cached, None)
-        return super().open(*args, **kwargs)
 
 
 @pytest.fixture
@@ -25,9 +13,7 @@ def new_client(app):
     """Make another browser: its own cookies, English."""
 
     def make() -> FreshRequestClient:
-        client = FreshRequestClient(app, app.response_class, use_cookies=True)
-        client.get("/lang/en")
-        return client
+        return english_client(app)
 
     return make
 

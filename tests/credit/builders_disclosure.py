@@ -5,14 +5,13 @@ import csv
 import io
 from pathlib import Path
 
-from flask import g
-from flask.testing import FlaskClient
 from stdnum.cn import uscc as uscc_std
 
 from core.auth.models import Role
 from credit.disclosure_csv import COLUMNS, DisclosureKind, check_row
 from credit.operations import disclosure as ops
 from credit.queries.disclosure import local_today
+from tests.clients import FreshRequestClient, english_client
 from tests.factories import login, make_department, make_user
 
 DATA = Path(__file__).parent / "data"
@@ -73,22 +72,8 @@ def csv_text(kind: DisclosureKind, rows: list[dict[str, str]], header: str = "co
     return out.getvalue()
 
 
-class Browser(FlaskClient):
-    """The harness keeps one app context open for the whole test, so Flask reuses `g`;
-    Flask-Login caches the signed-in user there and Flask-Babel the locale. Forget both
-    before each request, as a new request in production would."""
-
-    def open(self, *args, **kwargs):
-        for cached in ("_login_user", "_flask_babel"):
-            g.pop(cached, None)
-        return super().open(*args, **kwargs)
-
-
-def browser(app) -> Browser:
-    """A browser of its own (cookies), in English: messages are asserted as their msgids."""
-    client = Browser(app, app.response_class, use_cookies=True)
-    client.get("/lang/en")
-    return client
+Browser = FreshRequestClient
+browser = english_client
 
 
 def today_text() -> str:

@@ -5,38 +5,20 @@ import itertools
 import re
 from datetime import date
 
-from flask import g
-from flask.testing import FlaskClient
-
 from core.auth.models import Role
 from credit.models import SevereListing
 from credit.operations import lists as ops
 from credit.operations import subjects as subject_ops
 from credit.rules import RecordKind, Severity
+from tests.clients import FreshRequestClient, english_client
 from tests.credit.builders_subjects import add, make_subject_user
-from tests.factories import login, make_department, make_uscc, make_user
+from tests.factories import make_department, make_uscc, make_user
 
 _seq = itertools.count(1)
 
 
-class Browser(FlaskClient):
-    """The harness keeps one app context open for the whole test, so Flask reuses `g`;
-    Flask-Login caches the signed-in user there and Flask-Babel the locale. Forget both
-    before each request, as a new request in production would."""
-
-    def open(self, *args, **kwargs):
-        for cached in ("_login_user", "_flask_babel"):
-            g.pop(cached, None)
-        return super().open(*args, **kwargs)
-
-
-def browser(app, user=None) -> Browser:
-    """A browser of its own (cookies), in English, signed in as `user` if given."""
-    client = Browser(app, app.response_class, use_cookies=True)
-    client.get("/lang/en")
-    if user is not None:
-        assert login(client, user).status_code == 302
-    return client
+Browser = FreshRequestClient
+browser = english_client
 
 
 def csrf_token(html: str) -> str:

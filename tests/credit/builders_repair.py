@@ -6,9 +6,6 @@ import itertools
 import re
 from datetime import date, datetime, timedelta
 
-from flask import g
-from flask.testing import FlaskClient
-
 from core.auth import operations as auth_ops
 from core.auth.models import Organisation, OrgKind, Role, User
 from credit.models import CreditRecord, CreditSubject, SevereListing
@@ -48,23 +45,6 @@ def list_subject(subject: CreditSubject, department: Organisation,
     return listing
 
 
-class FreshRequestClient(FlaskClient):
-    """The harness keeps one app context open for the whole test, so Flask reuses its `g`
-    for every request; Flask-Login caches the signed-in user there and Flask-Babel the
-    locale. Forget both before each request, as a new request in production would (the
-    same client as tests/core/conftest.py)."""
-
-    def open(self, *args, **kwargs):
-        for cached in ("_login_user", "_flask_babel"):
-            g.pop(cached, None)
-        return super().open(*args, **kwargs)
-
-
-def english_client(app) -> FreshRequestClient:
-    """Another browser: its own cookies, English messages."""
-    client = FreshRequestClient(app, app.response_class, use_cookies=True)
-    client.get("/lang/en")
-    return client
 
 
 def csrf_token(client, url: str) -> str:

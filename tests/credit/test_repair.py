@@ -18,11 +18,11 @@ from core.notifications import Notification
 from credit.models import Commitment, RepairApplication, RepairStatus
 from credit.operations import repair as operations
 from credit.rules import Severity
+from tests.clients import english_client
 from tests.credit.builders_repair import (
     PDF_BYTES,
     add_penalty,
     csrf_token,
-    english_client,
     evidence_upload,
     list_subject,
     make_subject_org,

@@ -20,7 +20,8 @@ from credit.operations import repair as operations
 from credit.operations import subjects as subject_ops
 from credit.queries import repair as queries
 from credit.rules import RecordKind, Severity
-from tests.credit.builders_repair import add_penalty, english_client, make_subject_org, sign_in
+from tests.clients import english_client
+from tests.credit.builders_repair import add_penalty, make_subject_org, sign_in
 from tests.factories import make_department, make_user
 
 BEIJING = ZoneInfo("Asia/Shanghai")
