@@ -100,8 +100,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.context_processor
     def _globals():
+        from core.notifications import unread_count
+
+        unread = unread_count(current_user) if current_user.is_authenticated else 0
         return {"current_user": current_user, "languages": app.config["LANGUAGES"],
-                "current_lang": _select_locale()}
+                "current_lang": _select_locale(), "unread_notifications": unread}
 
     _register_commands(app)
     return app

@@ -2,10 +2,11 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from core import notifications as notifications_module
 from core.auth import operations
 from core.auth.forms import ChangePasswordForm, LoginForm
 from core.auth.models import User
@@ -70,3 +71,20 @@ def change_password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("home"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.get("/account/notifications")
+@login_required
+def notifications():
+    return render_template("auth/notifications.html",
+                           items=notifications_module.inbox(current_user))
+
+
+@bp.post("/account/notifications/<int:notification_id>/read")
+@login_required
+def notification_read(notification_id: int):
+    if not notifications_module.mark_read(current_user, notification_id):
+        abort(404)
+    db.session.commit()
+    note = db.session.get(notifications_module.Notification, notification_id)
+    return redirect(_safe_next(note.link) if note.link else url_for("auth.notifications"))
