@@ -62,6 +62,12 @@ def _register_blueprints(app: Flask) -> None:
         return {"status": "ok"}
 
 
+def _declare_settings() -> None:
+    from credit.settings import declare_all as declare_credit_settings
+
+    declare_credit_settings()
+
+
 def _register_sweepers() -> None:
     import credit.scheduled  # noqa: F401  (each registers its sweepers on import)
     import market.scheduled  # noqa: F401
@@ -94,6 +100,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_pages(app)
     _register_blueprints(app)
     _register_sweepers()
+    _declare_settings()
     app.jinja_env.filters["datetime"] = lambda v, f="yyyy-MM-dd HH:mm": \
         format_datetime(v, f) if v else ""
     app.jinja_env.filters["date"] = lambda v, f="yyyy-MM-dd": format_date(v, f) if v else ""

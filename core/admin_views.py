@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 
 from core import audit
 from core import calendar as work_calendar
+from core import settings as app_settings
 from core.admin_forms import (
     AuditFilterForm,
     ConfirmForm,
@@ -345,3 +346,29 @@ def audit_verify():
     """Recompute the whole hash chain now (read-only, like `intermart audit verify`)."""
     return render_template("admin/audit_verify.html", report=audit.verify(),
                            checked_at=utcnow())
+
+
+@bp.get("/settings")
+def settings_page():
+    rows = [(item, app_settings.get(item.key), db.session.get(app_settings.Setting, item.key))
+            for item in sorted(app_settings.DECLARED.values(), key=lambda d: d.key)]
+    return render_template("admin/settings.html", rows=rows, form=ConfirmForm(),
+                           readable=_readable_json)
+
+
+@bp.post("/settings/<key>")
+def setting_update(key: str):
+    if key not in app_settings.DECLARED or not ConfirmForm().validate_on_submit():
+        abort(404 if key not in app_settings.DECLARED else 400)
+    try:
+        if request.form.get("reset"):
+            app_settings.reset(key)
+        else:
+            app_settings.update_from_text(key, request.form.get("value", ""))
+    except DomainError as error:
+        db.session.rollback()
+        flash(_("%(key)s was not changed: %(reason)s", key=key, reason=str(error)), "danger")
+        return redirect(url_for("admin.settings_page", _anchor=key))
+    db.session.commit()
+    flash(_("%(key)s saved.", key=key), "success")
+    return redirect(url_for("admin.settings_page", _anchor=key))

@@ -1,6 +1,11 @@
 """Admin-changeable settings kept in the database (RULES.md: "Defaults are settings an
-admin can change"). Domains declare their defaults in code; a row overrides one key."""
+admin can change"). Domains declare each setting with its default, a label and a check;
+a row in `setting` overrides the default; the admin edits them on one page."""
 
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, String
@@ -8,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core import audit
 from core.db import Base
+from core.errors import Conflict
 from core.extensions import db
 
 
@@ -18,9 +24,37 @@ class Setting(Base):
     value: Mapped[Any] = mapped_column(JSON)
 
 
+@dataclass(frozen=True)
+class Declared:
+    key: str
+    default: Any
+    label: Any  # lazy_gettext string
+    check: Callable[[Any], None] | None = None  # raises ValueError when a value is unusable
+
+
+DECLARED: dict[str, Declared] = {}
+
+
+def declare(key: str, default: Any, label, check: Callable[[Any], None] | None = None) -> None:
+    DECLARED[key] = Declared(key, _plain(default), label, check)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly form of a default (Decimals, enums, tuples)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
 def get(key: str, default: Any = None) -> Any:
     row = db.session.get(Setting, key)
-    return default if row is None else row.value
+    if row is not None:
+        return row.value
+    return DECLARED[key].default if default is None and key in DECLARED else default
 
 
 def get_group(prefix: str) -> dict[str, Any]:
@@ -39,3 +73,29 @@ def put(key: str, value: Any) -> None:
         row.value = value
     db.session.flush()
     audit.record("setting.put", "setting", key, before=before, after={"value": value})
+
+
+def update_from_text(key: str, text: str) -> None:
+    """Set a declared setting from the admin's JSON text, refusing what its check refuses."""
+    declared = DECLARED.get(key)
+    if declared is None:
+        raise Conflict(f"unknown setting {key}")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise Conflict(f"not valid JSON: {error.msg} (line {error.lineno})") from error
+    if declared.check is not None:
+        try:
+            declared.check(value)
+        except (ValueError, TypeError) as error:
+            raise Conflict(str(error)) from error
+    put(key, value)
+
+
+def reset(key: str) -> None:
+    row = db.session.get(Setting, key)
+    if row is not None:
+        before = {"value": row.value}
+        db.session.delete(row)
+        db.session.flush()
+        audit.record("setting.reset", "setting", key, before=before, after=None)
