@@ -30,6 +30,7 @@ def _register_models() -> None:
     import core.auth.models  # noqa: F401
     import core.calendar  # noqa: F401
     import core.notifications  # noqa: F401
+    import core.randomness  # noqa: F401
     import core.scheduler  # noqa: F401
     import core.settings  # noqa: F401
     import credit.models  # noqa: F401

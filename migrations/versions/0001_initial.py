@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 04:35:49.810602
+Create Date: 2026-11-22 04:55:41.426865
 
 """
 
@@ -122,6 +122,24 @@ def upgrade():
     )
     with op.batch_alter_table("credit_subject", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_credit_subject_name"), ["name"], unique=False)
+
+    op.create_table(
+        "draw",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("purpose", sa.String(length=60), nullable=False),
+        sa.Column("reference", sa.String(length=80), nullable=False),
+        sa.Column("seed_hash", sa.String(length=64), nullable=False),
+        sa.Column("seed", sa.String(length=64), nullable=True),
+        sa.Column("algorithm", sa.String(length=40), nullable=True),
+        sa.Column("candidates", sa.JSON(), nullable=True),
+        sa.Column("pick", sa.Integer(), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("committed_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("drawn_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_draw")),
+    )
+    with op.batch_alter_table("draw", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_draw_reference"), ["reference"], unique=False)
 
     op.create_table(
         "organisation",
@@ -673,6 +691,119 @@ def upgrade():
         )
 
     op.create_table(
+        "job",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=30), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("service_item_id", sa.Integer(), nullable=False),
+        sa.Column("region_code", sa.String(length=6), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("scope", sa.Text(), nullable=False),
+        sa.Column(
+            "funding",
+            sa.Enum("public", "private", "mixed", name="funding", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("budget_ceiling", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("budget_floor", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column("fixed_price", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column("service_days", sa.Integer(), nullable=False),
+        sa.Column(
+            "qualification_mode",
+            sa.Enum("any", "all", name="qualificationmode", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column(
+            "method",
+            sa.Enum(
+                "direct",
+                "random",
+                "lowest_price",
+                "optimal_price",
+                "credit_best",
+                "proposal",
+                name="selectionmethod",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("direct_agency_id", sa.Integer(), nullable=True),
+        sa.Column("big_list_size", sa.Integer(), nullable=True),
+        sa.Column("small_list_size", sa.Integer(), nullable=True),
+        sa.Column("weights", sa.JSON(), nullable=True),
+        sa.Column("deadline", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "draft",
+                "published",
+                "closed",
+                "selected",
+                "publicity",
+                "awarded",
+                "contracted",
+                "in_service",
+                "delivered",
+                "accepted",
+                "evaluated",
+                "failed",
+                "cancelled",
+                name="jobstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("round", sa.Integer(), nullable=False),
+        sa.Column("previous_job_id", sa.Integer(), nullable=True),
+        sa.Column("draw_id", sa.Integer(), nullable=True),
+        sa.Column("terms_version", sa.Integer(), nullable=False),
+        sa.Column("winner_bid_id", sa.Integer(), nullable=True),
+        sa.Column("reference_price", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column("coefficient", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column("result_note", sa.Text(), nullable=True),
+        sa.Column("cancel_reason", sa.Text(), nullable=True),
+        sa.Column("fail_reason", sa.Text(), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("result_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("publicity_ends_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("awarded_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("contract_due_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("evaluation_due_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["direct_agency_id"], ["agency.id"], name=op.f("fk_job_direct_agency_id_agency")
+        ),
+        sa.ForeignKeyConstraint(["draw_id"], ["draw.id"], name=op.f("fk_job_draw_id_draw")),
+        sa.ForeignKeyConstraint(["owner_id"], ["owner.id"], name=op.f("fk_job_owner_id_owner")),
+        sa.ForeignKeyConstraint(
+            ["previous_job_id"], ["job.id"], name=op.f("fk_job_previous_job_id_job")
+        ),
+        sa.ForeignKeyConstraint(
+            ["region_code"], ["region.code"], name=op.f("fk_job_region_code_region")
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_item_id"],
+            ["service_item.id"],
+            name=op.f("fk_job_service_item_id_service_item"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["winner_bid_id"], ["bid.id"], name="fk_job_winner_bid_id_bid", use_alter=True
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_job")),
+        sa.UniqueConstraint("number", name=op.f("uq_job_number")),
+    )
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_job_method"), ["method"], unique=False)
+        batch_op.create_index(batch_op.f("ix_job_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_job_service_item_id"), ["service_item_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_job_status"), ["status"], unique=False)
+
+    op.create_table(
         "notification",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=True),
@@ -751,6 +882,88 @@ def upgrade():
         ),
     )
     op.create_table(
+        "bid",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("price", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column("proposal", sa.Text(), nullable=True),
+        sa.Column("proposal_file", sa.String(length=80), nullable=True),
+        sa.Column("technical_score", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column("total_score", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column("credit_score", sa.Numeric(precision=14, scale=2), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "active", "withdrawn", "excluded", name="bidstatus", native_enum=False, length=20
+            ),
+            nullable=False,
+        ),
+        sa.Column("commitment_id", sa.Integer(), nullable=True),
+        sa.Column("terms_version", sa.Integer(), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=True),
+        sa.Column("submitted_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["agency_id"], ["agency.id"], name=op.f("fk_bid_agency_id_agency")),
+        sa.ForeignKeyConstraint(
+            ["commitment_id"],
+            ["credit_commitment.id"],
+            name=op.f("fk_bid_commitment_id_credit_commitment"),
+        ),
+        sa.ForeignKeyConstraint(["job_id"], ["job.id"], name=op.f("fk_bid_job_id_job")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bid")),
+        sa.UniqueConstraint("job_id", "agency_id", name=op.f("uq_bid_job_id")),
+    )
+    with op.batch_alter_table("bid", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_bid_agency_id"), ["agency_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_bid_job_id"), ["job_id"], unique=False)
+
+    op.create_table(
+        "complaint",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=True),
+        sa.Column("complainant_name", sa.String(length=100), nullable=False),
+        sa.Column("complainant_contact", sa.String(length=100), nullable=False),
+        sa.Column("complainant_user_id", sa.Integer(), nullable=True),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("evidence_file", sa.String(length=80), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "submitted",
+                "substantiated",
+                "unsubstantiated",
+                name="complaintstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("department_id", sa.Integer(), nullable=True),
+        sa.Column("ruling", sa.Text(), nullable=True),
+        sa.Column("submitted_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ruled_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_complaint_agency_id_agency")
+        ),
+        sa.ForeignKeyConstraint(
+            ["complainant_user_id"],
+            ["user_account.id"],
+            name=op.f("fk_complaint_complainant_user_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["organisation.id"],
+            name=op.f("fk_complaint_department_id_organisation"),
+        ),
+        sa.ForeignKeyConstraint(["job_id"], ["job.id"], name=op.f("fk_complaint_job_id_job")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_complaint")),
+    )
+    with op.batch_alter_table("complaint", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_complaint_agency_id"), ["agency_id"], unique=False)
+
+    op.create_table(
         "credit_repair",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subject_id", sa.Integer(), nullable=False),
@@ -811,16 +1024,255 @@ def upgrade():
             batch_op.f("ix_credit_repair_subject_id"), ["subject_id"], unique=False
         )
 
+    op.create_table(
+        "deliverable",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("stored_name", sa.String(length=80), nullable=False),
+        sa.Column("original_name", sa.String(length=200), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "submitted",
+                "returned",
+                "accepted",
+                name="deliverablestatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("submitted_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("owner_note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["job_id"], ["job.id"], name=op.f("fk_deliverable_job_id_job")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deliverable")),
+    )
+    with op.batch_alter_table("deliverable", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_deliverable_job_id"), ["job_id"], unique=False)
+
+    op.create_table(
+        "evaluation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("quality", sa.Integer(), nullable=True),
+        sa.Column("timeliness", sa.Integer(), nullable=True),
+        sa.Column("attitude", sa.Integer(), nullable=True),
+        sa.Column("fees", sa.Integer(), nullable=True),
+        sa.Column("conduct", sa.Integer(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("owner_rated_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("regulator_quality", sa.Integer(), nullable=True),
+        sa.Column("regulator_compliance", sa.Integer(), nullable=True),
+        sa.Column("regulator_comment", sa.Text(), nullable=True),
+        sa.Column("regulator_rated_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("regulator_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_evaluation_agency_id_agency")
+        ),
+        sa.ForeignKeyConstraint(["job_id"], ["job.id"], name=op.f("fk_evaluation_job_id_job")),
+        sa.ForeignKeyConstraint(
+            ["regulator_id"],
+            ["organisation.id"],
+            name=op.f("fk_evaluation_regulator_id_organisation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation")),
+        sa.UniqueConstraint("job_id", name=op.f("uq_evaluation_job_id")),
+    )
+    with op.batch_alter_table("evaluation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_evaluation_agency_id"), ["agency_id"], unique=False)
+
+    op.create_table(
+        "job_attachment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("stored_name", sa.String(length=80), nullable=False),
+        sa.Column("original_name", sa.String(length=200), nullable=False),
+        sa.Column("mime", sa.String(length=40), nullable=False),
+        sa.Column("uploaded_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["job_id"], ["job.id"], name=op.f("fk_job_attachment_job_id_job"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_job_attachment")),
+    )
+    with op.batch_alter_table("job_attachment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_job_attachment_job_id"), ["job_id"], unique=False)
+
+    op.create_table(
+        "job_avoidance",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_job_avoidance_agency_id_agency")
+        ),
+        sa.ForeignKeyConstraint(
+            ["job_id"], ["job.id"], name=op.f("fk_job_avoidance_job_id_job"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_job_avoidance")),
+        sa.UniqueConstraint("job_id", "agency_id", name=op.f("uq_job_avoidance_job_id")),
+    )
+    op.create_table(
+        "job_qualification",
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("qualification_type_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["job_id"], ["job.id"], name=op.f("fk_job_qualification_job_id_job"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["qualification_type_id"],
+            ["qualification_type.id"],
+            name=op.f("fk_job_qualification_qualification_type_id_qualification_type"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "job_id", "qualification_type_id", name=op.f("pk_job_qualification")
+        ),
+    )
+    op.create_table(
+        "contract",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("bid_id", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("amount_reason", sa.Text(), nullable=True),
+        sa.Column("stored_name", sa.String(length=80), nullable=False),
+        sa.Column("uploaded_by_org_id", sa.Integer(), nullable=False),
+        sa.Column("uploaded_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum("uploaded", "confirmed", name="contractstatus", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("service_due_on", sa.Date(), nullable=True),
+        sa.Column("overdue_recorded_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["bid_id"], ["bid.id"], name=op.f("fk_contract_bid_id_bid")),
+        sa.ForeignKeyConstraint(["job_id"], ["job.id"], name=op.f("fk_contract_job_id_job")),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_org_id"],
+            ["organisation.id"],
+            name=op.f("fk_contract_uploaded_by_org_id_organisation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contract")),
+        sa.UniqueConstraint("job_id", name=op.f("uq_contract_job_id")),
+    )
+    op.create_table(
+        "objection",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("bid_id", sa.Integer(), nullable=False),
+        sa.Column("reasons", sa.Text(), nullable=False),
+        sa.Column("evidence_file", sa.String(length=80), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "raised",
+                "answered",
+                "upheld",
+                "rejected",
+                name="objectionstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("raised_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answer_due_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("owner_answer", sa.Text(), nullable=True),
+        sa.Column("answered_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decision_note", sa.Text(), nullable=True),
+        sa.Column("decided_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["bid_id"], ["bid.id"], name=op.f("fk_objection_bid_id_bid")),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_objection_decided_by_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(["job_id"], ["job.id"], name=op.f("fk_objection_job_id_job")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_objection")),
+    )
+    with op.batch_alter_table("objection", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_objection_job_id"), ["job_id"], unique=False)
+
+    op.create_table(
+        "contract_extension",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("working_days", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "requested",
+                "approved",
+                "refused",
+                name="extensionstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("requested_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decision_note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["contract_id"],
+            ["contract.id"],
+            name=op.f("fk_contract_extension_contract_id_contract"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contract_extension")),
+    )
+    with op.batch_alter_table("contract_extension", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_contract_extension_contract_id"), ["contract_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("contract_extension", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contract_extension_contract_id"))
+
+    op.drop_table("contract_extension")
+    with op.batch_alter_table("objection", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_objection_job_id"))
+
+    op.drop_table("objection")
+    op.drop_table("contract")
+    op.drop_table("job_qualification")
+    op.drop_table("job_avoidance")
+    with op.batch_alter_table("job_attachment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_job_attachment_job_id"))
+
+    op.drop_table("job_attachment")
+    with op.batch_alter_table("evaluation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evaluation_agency_id"))
+
+    op.drop_table("evaluation")
+    with op.batch_alter_table("deliverable", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_deliverable_job_id"))
+
+    op.drop_table("deliverable")
     with op.batch_alter_table("credit_repair", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_credit_repair_subject_id"))
         batch_op.drop_index(batch_op.f("ix_credit_repair_status"))
 
     op.drop_table("credit_repair")
+    with op.batch_alter_table("complaint", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_complaint_agency_id"))
+
+    op.drop_table("complaint")
+    with op.batch_alter_table("bid", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_bid_job_id"))
+        batch_op.drop_index(batch_op.f("ix_bid_agency_id"))
+
+    op.drop_table("bid")
     op.drop_table("service_item_qualification")
     with op.batch_alter_table("qualification", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_qualification_type_id"))
@@ -832,6 +1284,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_notification_organisation_id"))
 
     op.drop_table("notification")
+    with op.batch_alter_table("job", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_job_status"))
+        batch_op.drop_index(batch_op.f("ix_job_service_item_id"))
+        batch_op.drop_index(batch_op.f("ix_job_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_job_method"))
+
+    op.drop_table("job")
     with op.batch_alter_table("credit_penalty", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_credit_penalty_cf_xdr_shxym"))
 
@@ -899,6 +1358,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_organisation_kind"))
 
     op.drop_table("organisation")
+    with op.batch_alter_table("draw", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_draw_reference"))
+
+    op.drop_table("draw")
     with op.batch_alter_table("credit_subject", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_credit_subject_name"))
 
