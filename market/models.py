@@ -252,8 +252,9 @@ class Job(Base):
     previous_job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id"))
     draw_id: Mapped[int | None] = mapped_column(ForeignKey("draw.id"))  # committed at publish
     terms_version: Mapped[int] = mapped_column(default=1)  # bumps when published terms change
-    winner_bid_id: Mapped[int | None] = mapped_column(
-        ForeignKey("bid.id", use_alter=True, name="fk_job_winner_bid_id_bid"))
+    # No foreign key: job and bid would reference each other (a cycle SQLite's batch
+    # migrations cannot create); the selection operation sets it to one of the job's bids.
+    winner_bid_id: Mapped[int | None]
     reference_price: Mapped[Decimal | None]  # optimal price: the computed reference
     coefficient: Mapped[Decimal | None]  # optimal price: the drawn coefficient
     result_note: Mapped[str | None] = mapped_column(Text)
@@ -438,6 +439,7 @@ class Deliverable(Base):
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     owner_note: Mapped[str | None] = mapped_column(Text)
+    acceptance_overdue_at: Mapped[datetime | None]  # 180 days undecided: regulator told once
 
 
 class Evaluation(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 04:55:41.426865
+Create Date: 2026-11-22 05:03:58.111107
 
 """
 
@@ -789,9 +789,6 @@ def upgrade():
             ["service_item.id"],
             name=op.f("fk_job_service_item_id_service_item"),
         ),
-        sa.ForeignKeyConstraint(
-            ["winner_bid_id"], ["bid.id"], name="fk_job_winner_bid_id_bid", use_alter=True
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_job")),
         sa.UniqueConstraint("number", name=op.f("uq_job_number")),
     )
@@ -1046,6 +1043,7 @@ def upgrade():
         sa.Column("submitted_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("decided_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("owner_note", sa.Text(), nullable=True),
+        sa.Column("acceptance_overdue_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["job_id"], ["job.id"], name=op.f("fk_deliverable_job_id_job")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deliverable")),
     )
