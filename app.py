@@ -6,7 +6,7 @@ Wires the domains together: core ← credit ← market ← inspection (ARCHITECT
 from pathlib import Path
 
 import click
-from flask import Flask, has_request_context, redirect, request, session, url_for
+from flask import Flask, current_app, has_request_context, redirect, request, session, url_for
 from flask.cli import FlaskGroup, routes_command, shell_command
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parent
 
 def _select_locale() -> str:
     # Chinese by default whatever the browser says; English when the user chooses it.
-    # Outside a request (CLI, sweepers) there is no session: messages are in Chinese.
-    return session.get("lang", "zh_CN") if has_request_context() else "zh_CN"
+    # Outside a request (CLI, sweepers) there is no session: the platform default.
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return session.get("lang", default) if has_request_context() else default
 
 
 def _register_models() -> None:
@@ -41,12 +42,14 @@ def _register_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from core.admin_views import bp as admin_bp
     from core.auth.views import bp as auth_bp
+    from core.draw_views import bp as draws_bp
     from credit.views import bp as credit_bp
     from market.views import bp as market_bp
     from market.views import home
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(draws_bp, url_prefix="/draws")
     app.register_blueprint(credit_bp, url_prefix="/credit")
     app.register_blueprint(market_bp)
     app.add_url_rule("/", "home", home)
@@ -65,8 +68,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _declare_settings() -> None:
     from credit.settings import declare_all as declare_credit_settings
+    from market.rules import declare_settings as declare_market_rules_settings
 
     declare_credit_settings()
+    declare_market_rules_settings()
 
 
 def _register_sweepers() -> None:
@@ -118,7 +123,7 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-DEMO_LOADERS = ("core.demo", "market.demo")  # in dependency order; each is idempotent
+DEMO_LOADERS = ("core.demo", "credit.demo", "market.demo")  # dependency order; idempotent
 
 
 def _register_commands(app: Flask) -> None:
@@ -169,6 +174,21 @@ def _register_commands(app: Flask) -> None:
         click.echo(f"audit chain BROKEN at {where}: {report.reason} "
                    f"({report.checked} entries before it are intact)", err=True)
         raise SystemExit(1)
+
+    @app.cli.command("verify-draw")
+    @click.argument("draw_id", type=int)
+    def verify_draw_command(draw_id: int):
+        """Recompute a draw from its published seed and candidates (exit status 1 if it
+        does not match, or is not made yet)."""
+        from core.randomness import Draw, describe, verify
+
+        record = db.session.get(Draw, draw_id)
+        if record is None:
+            raise click.ClickException(f"no draw {draw_id}")
+        check = verify(record)
+        click.echo(describe(record, check))
+        if not check.ok:
+            raise SystemExit(1)
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)

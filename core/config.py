@@ -63,4 +63,11 @@ def load(instance_path: Path) -> dict:
         "SCHEDULER_ENABLED": _flag("SCHEDULER_ENABLED", False),
         "SCHEDULER_LEASE_SECONDS": int(os.environ.get("SCHEDULER_LEASE_SECONDS", 60)),
         "DIRECTORY_PAGE_SIZE": 20,
+        # Email (core.mail): sent only when MAIL_SERVER is set; otherwise in-app only.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", 25)),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or "intermart@localhost",
     }

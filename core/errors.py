@@ -49,9 +49,12 @@ def _explanations() -> dict[int, str]:
     }
 
 
-def render_error(status: int, reason: str | None = None):
+def render_error(status: int, reason: str | None = None,
+                 link: tuple[str, str] | None = None):
+    """The error page; `link` (url, label) points somewhere useful from it."""
     return render_template("errors/error.html", status=status, title=_titles().get(status),
-                           explanation=reason or _explanations().get(status)), status
+                           explanation=reason or _explanations().get(status),
+                           link=link), status
 
 
 def register_error_pages(app: Flask) -> None:

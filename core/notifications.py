@@ -1,14 +1,18 @@
 """In-app notifications for every step a user must act on.
 
 Addressed to an organisation (all its users see it) or to one user. Domains that know a
-subject only by USCC (credit) address it through `notify_uscc`.
+subject only by USCC (credit) address it through `notify_uscc`. When mail is configured
+(core.mail) each notification is also emailed, after the commit, to the addressed user or to
+the organisation's active users that have an email address.
 """
 
 from datetime import datetime
 
+from flask import has_request_context, request
 from sqlalchemy import ForeignKey, String, Text, func, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import mail
 from core.auth.models import Organisation, User
 from core.db import Base, utcnow
 from core.extensions import db
@@ -36,7 +40,28 @@ def notify(title: str, body: str = "", link: str | None = None, *,
                         body=body, link=link)
     db.session.add(note)
     db.session.flush()
+    _queue_email(note)
     return note
+
+
+def _email_addresses(note: Notification) -> list[str]:
+    query = select(User.email).where(User.active.is_(True), User.email.is_not(None),
+                                     User.email != "")
+    query = query.where(User.id == note.user_id) if note.user_id is not None \
+        else query.where(User.organisation_id == note.organisation_id)
+    return list(db.session.scalars(query.order_by(User.id)))
+
+
+def _queue_email(note: Notification) -> None:
+    """The notification as a mail, sent after the commit (core.mail)."""
+    if not mail.is_configured():
+        return
+    body = note.body
+    if note.link:
+        relative = note.link.startswith("/")
+        base = request.host_url.rstrip("/") if relative and has_request_context() else ""
+        body = f"{body}\n\n{base}{note.link}".strip()
+    mail.queue_mail(db.session(), _email_addresses(note), note.title, body)
 
 
 def notify_uscc(uscc: str, title: str, body: str = "", link: str | None = None):

@@ -3,20 +3,28 @@
 1. `commit()` picks a secret 256-bit seed and publishes only SHA-256(seed) — e.g. when a job
    or an inspection plan is published.
 2. `draw()` fixes the candidate list, then reveals the seed and ranks the candidates by
-   SHA-256(seed ‖ ":" ‖ key) (lowest first); the first `pick` win. The weighted variant
-   (Efraimidis–Spirakis) ranks by u^(1/w) where u is the same hash read as a number in (0, 1).
-3. Anyone recomputes the result from the published seed and candidates (`verify()`, the
-   public page, `intermart verify-draw`), and checks the seed against the hash published
-   before the candidates were known.
+   SHA-256(seed ‖ ":" ‖ key) read as a big-endian number, lowest first; the first `pick` win.
+   The order of a subset is the full order with the others left out, so a caller that draws
+   every candidate (pick = all) can later re-run a selection without someone, or take the
+   next-ranked, with no new draw. The weighted variant (Efraimidis–Spirakis) ranks by
+   ln(u) / weight, highest first, u = (hash + 1) / (2²⁵⁶ + 1), in exact decimal arithmetic.
+3. Choices derived from the same seed (e.g. the optimal-price coefficient) take
+   options[SHA-256(seed ‖ ":" ‖ label) mod len(options)] (`choose()`).
+4. Anyone recomputes the result from the published seed and candidates (`verify()`, the
+   public page /draws/<id>, `intermart verify-draw`), and checks the seed against the hash
+   published before the candidates were known. `verify()` also compares the row with what
+   the hash-chained audit log recorded when the hash was published and the draw made, so a
+   rewritten seed, hash or candidate list shows even when the result still recomputes.
 """
 
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,7 +35,10 @@ from core.extensions import db
 
 ALGORITHM = "sha256-rank-v1"
 WEIGHTED_ALGORITHM = "sha256-weighted-es-v1"
+ALGORITHMS = (ALGORITHM, WEIGHTED_ALGORITHM)
 _TWO_256 = 2 ** 256
+# Correctly rounded ln and division (General Decimal Arithmetic): the same on every machine.
+_WEIGHTED_CONTEXT = Context(prec=60, rounding=ROUND_HALF_EVEN)
 
 
 class Draw(Base):
@@ -61,8 +72,13 @@ def seed_hash(seed: str) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()
 
 
+def ticket_hex(seed: str, key: str) -> str:
+    """SHA-256(seed ":" key) in hex: what `printf '%s' 'seed:key' | sha256sum` prints."""
+    return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
+
+
 def ticket(seed: str, key: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"{seed}:{key}".encode()).digest(), "big")
+    return int(ticket_hex(seed, key), 16)
 
 
 def rank(seed: str, keys: list[str]) -> list[str]:
@@ -72,17 +88,28 @@ def rank(seed: str, keys: list[str]) -> list[str]:
 
 
 def weighted_rank(seed: str, weights: dict[str, Decimal]) -> list[str]:
-    """Efraimidis–Spirakis: key_i = u_i ** (1 / w_i), highest first; weight 0 never wins
-    over a positive weight."""
-    def score(key: str) -> float:
-        u = (ticket(seed, key) + 1) / (_TWO_256 + 1)  # in (0, 1)
-        weight = float(weights[key])
-        return u ** (1 / weight) if weight > 0 else -1.0
+    """Efraimidis–Spirakis: highest ln(u) / weight first (the same order as u ** (1/weight)).
+    Weight 0 never comes before a positive weight; those come last, in plain rank order."""
+    if any(weight < 0 for weight in weights.values()):
+        raise ValueError("draw weights cannot be negative")
+    positive = [key for key, weight in weights.items() if weight > 0]
+    zero = [key for key, weight in weights.items() if weight == 0]
 
-    return sorted(weights, key=lambda k: (-score(k), k))
+    def score(key: str) -> Decimal:
+        u = _WEIGHTED_CONTEXT.divide(Decimal(ticket(seed, key) + 1), Decimal(_TWO_256 + 1))
+        return _WEIGHTED_CONTEXT.divide(_WEIGHTED_CONTEXT.ln(u), Decimal(weights[key]))
+
+    return sorted(positive, key=lambda k: (-score(k), k)) + rank(seed, zero)
 
 
-def recompute(seed: str, algorithm: str, candidates: list[dict], pick: int) -> list[str]:
+def choose(seed: str, label: str, options: list | tuple):
+    """One of `options`, derived from the seed: options[SHA-256(seed:label) mod n]."""
+    if not options:
+        raise ValueError("nothing to choose from")
+    return options[ticket(seed, label) % len(options)]
+
+
+def recompute(seed: str, algorithm: str, candidates: list[dict], pick: int | None) -> list[str]:
     if algorithm == ALGORITHM:
         return rank(seed, [c["key"] for c in candidates])[:pick]
     if algorithm == WEIGHTED_ALGORITHM:
@@ -106,19 +133,21 @@ def draw(record: Draw, candidates: list[Candidate], pick: int = 1,
     """Fix the candidates, reveal the seed and return the winning keys in rank order.
     A draw happens once: a second call is a conflict, not a re-roll."""
     if record.drawn_at is not None:
-        raise Conflict("this draw has already been made")
+        raise Conflict(_("This draw has already been made; it cannot be made again."))
     keys = [c.key for c in candidates]
+    if not keys:
+        raise ValueError("a draw needs at least one candidate")
     if len(set(keys)) != len(keys):
         raise ValueError("candidate keys must be unique")
+    if pick < 1:
+        raise ValueError("a draw picks at least one candidate")
     record.candidates = [_candidate_json(c, weighted) for c in candidates]
     record.algorithm = WEIGHTED_ALGORITHM if weighted else ALGORITHM
     record.pick = min(pick, len(candidates))
     record.result = recompute(record.seed, record.algorithm, record.candidates, record.pick)
     record.drawn_at = utcnow()
     db.session.flush()
-    audit.record("draw.made", "draw", record.id, after={
-        "seed": record.seed, "algorithm": record.algorithm, "candidates": record.candidates,
-        "pick": record.pick, "result": record.result})
+    audit.record("draw.made", "draw", record.id, after=_made(record))
     return list(record.result)
 
 
@@ -129,31 +158,98 @@ def _candidate_json(candidate: Candidate, weighted: bool) -> dict:
     return data
 
 
+def _made(record: Draw) -> dict:
+    """What the audit log keeps when the draw is made."""
+    return {"seed": record.seed, "algorithm": record.algorithm, "candidates": record.candidates,
+            "pick": record.pick, "result": record.result}
+
+
 @dataclass
 class Verification:
-    ok: bool
-    seed_matches_hash: bool
-    recomputed: list[str]
-    reason: str = ""
+    drawn: bool
+    seed_matches_hash: bool = False  # SHA-256(seed) is the hash published at commit
+    result_matches: bool = False  # recomputing from seed and candidates gives the result
+    matches_audit: bool = False  # hash, seed, candidates, result as the audit log recorded
+    recomputed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.drawn and self.seed_matches_hash and self.result_matches \
+            and self.matches_audit
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.problems)
 
 
 def verify(record: Draw) -> Verification:
-    """Recompute a made draw from what is published about it."""
+    """Recompute a made draw from what is published about it, and compare the row with the
+    audit log written when its hash was published and when it was made."""
     if record.drawn_at is None or record.seed is None:
-        return Verification(False, False, [], "the draw has not been made yet")
-    matches = seed_hash(record.seed) == record.seed_hash
-    recomputed = recompute(record.seed, record.algorithm, record.candidates or [], record.pick)
-    if not matches:
-        return Verification(False, False, recomputed, "the seed does not match its hash")
-    if recomputed != record.result:
-        return Verification(False, True, recomputed, "the stored result differs")
-    return Verification(True, True, recomputed)
+        return Verification(False, problems=["the draw has not been made yet"])
+    check = Verification(True)
+    check.seed_matches_hash = seed_hash(record.seed) == record.seed_hash
+    if not check.seed_matches_hash:
+        check.problems.append("the seed does not match its published hash")
+    try:
+        check.recomputed = recompute(record.seed, record.algorithm or "",
+                                     record.candidates or [], record.pick)
+    except (ValueError, KeyError, ArithmeticError) as error:
+        check.problems.append(f"the draw cannot be recomputed: {error}")
+    check.result_matches = bool(check.recomputed) and check.recomputed == record.result
+    if check.recomputed and not check.result_matches:
+        check.problems.append("the stored result differs from the recomputed one")
+    audit_problem = _audit_mismatch(record)
+    check.matches_audit = audit_problem is None
+    if audit_problem:
+        check.problems.append(audit_problem)
+    return check
+
+
+def _audit_mismatch(record: Draw) -> str | None:
+    entries = {e.action: e.after for e in audit.history("draw", record.id)}
+    committed, made = entries.get("draw.commit"), entries.get("draw.made")
+    if committed is None or made is None:
+        return "the audit log has no record of this draw"
+    if committed.get("seed_hash") != record.seed_hash:
+        return "the seed hash differs from the one recorded when it was published"
+    if made != _made(record):
+        return "the seed, candidates or result differ from those recorded at the draw"
+    return None
 
 
 def published(record: Draw) -> str:
-    """The draw as anyone may download it to recompute it elsewhere (JSON)."""
-    return json.dumps({"id": record.id, "purpose": record.purpose, "reference": record.reference,
-                       "seed_hash": record.seed_hash, "seed": record.public_seed,
-                       "algorithm": record.algorithm, "candidates": record.candidates,
-                       "pick": record.pick, "result": record.result},
-                      ensure_ascii=False, indent=2)
+    """The draw as anyone may download it to recompute it elsewhere (JSON). Before the draw
+    only the hash of the seed is public."""
+    drawn = record.drawn_at is not None
+    return json.dumps({
+        "id": record.id, "purpose": record.purpose, "reference": record.reference,
+        "seed_hash": record.seed_hash,
+        "committed_at": record.committed_at.isoformat() if record.committed_at else None,
+        "drawn_at": record.drawn_at.isoformat() if drawn else None,
+        "seed": record.public_seed,
+        "algorithm": record.algorithm if drawn else None,
+        "candidates": record.candidates if drawn else None,
+        "pick": record.pick if drawn else None,
+        "result": record.result if drawn else None,
+    }, ensure_ascii=False, indent=2)
+
+
+def describe(record: Draw, check: Verification) -> str:
+    """Plain-text report of a verification (the `intermart verify-draw` output)."""
+    lines = [f"draw {record.id}: {record.purpose} {record.reference}",
+             f"seed hash  {record.seed_hash} (published {record.committed_at.isoformat()})"]
+    if not check.drawn:
+        return "\n".join(lines + ["not drawn yet: only the hash is public; nothing to verify"])
+    lines += [f"seed       {record.seed}",
+              f"algorithm  {record.algorithm}",
+              f"candidates {len(record.candidates or [])}, pick {record.pick}",
+              f"result     {', '.join(record.result or [])}",
+              f"recomputed {', '.join(check.recomputed)}"]
+    for ok, text in [(check.seed_matches_hash, "seed matches its published hash"),
+                     (check.result_matches, "recomputed result equals the stored result"),
+                     (check.matches_audit, "record matches the audit trail")]:
+        lines.append(f"  [{'ok' if ok else 'FAIL'}] {text}")
+    lines.append("VERIFIED" if check.ok else f"MISMATCH: {check.reason}")
+    return "\n".join(lines)

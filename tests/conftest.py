@@ -33,6 +33,9 @@ def app(database_url, tmp_path_factory):
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         "SERVER_NAME": "intermart.test",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # hashing speed is not under test
+        # Tests assert messages as their English msgids; the Chinese default is tested apart
+        # (tests/core/test_translations.py switches it back).
+        "BABEL_DEFAULT_LOCALE": "en",
     })
     app.test_client_class = FreshRequestClient
     with app.app_context():

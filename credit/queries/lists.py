@@ -9,7 +9,7 @@ sweep (credit/scheduled/lists.py) already counts as ended here.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from core.extensions import db
@@ -88,11 +88,16 @@ def is_delisted(uscc: str, today: date | None = None) -> bool:
         is not None
 
 
+def delisted_uscc_select(today: date | None = None) -> Select:
+    """The USCCs with an exit in force, as a subquery for other domains' reads (market keeps
+    delisted agencies out of its public lists in SQL, page by page)."""
+    return (select(CreditSubject.uscc).join(Delisting, Delisting.subject_id == CreditSubject.id)
+            .where(delisting_in_force(today or local_today())).correlate(None))
+
+
 def delisted_usccs(today: date | None = None) -> set[str]:
     """Every USCC with an exit in force, for filtering a whole directory in one query."""
-    return set(db.session.scalars(select(CreditSubject.uscc).join(
-        Delisting, Delisting.subject_id == CreditSubject.id)
-        .where(delisting_in_force(today or local_today()))))
+    return set(db.session.scalars(delisted_uscc_select(today)))
 
 
 def executions_for(subject_id: int, limit: int = 50) -> list[Execution]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
 from core.extensions import db
 from credit.models import (
@@ -39,7 +39,7 @@ from credit.queries.lists import (
     severe_in_force,
     subject_ids_with,
 )
-from credit.queries.subjects import local_today, score_model
+from credit.queries.subjects import effective_level_sql, local_today, score_model
 from credit.rules import Level, effective_level
 
 
@@ -140,6 +140,38 @@ def restrictions_for(uscc: str, public_funds: bool | None = None,
                      today: date | None = None) -> list[Restriction]:
     """The effects in force now for `uscc`, each with its measure."""
     return restrictions_for_many([uscc], public_funds, today).get(uscc, [])
+
+
+def _subject_holds(model, in_force) -> ColumnElement[bool]:
+    """The credit_subject row of the enclosing query has a `model` row in force."""
+    return exists().where(model.subject_id == CreditSubject.id, in_force) \
+        .correlate(CreditSubject)
+
+
+def effect_applies_sql(effect: Effect, today: date | None = None) -> ColumnElement[bool]:
+    """SQL twin of `restrictions_for_many` for one effect, whatever the funding: true where a
+    measure in force gives `effect` to the credit_subject row of the enclosing query (outer-
+    joined; a code credit does not know has no restriction). Market ranks its whole
+    directory by DIRECTORY_PRIORITY / DIRECTORY_DEMOTION with it; it mirrors
+    `_Standing.triggers`, rewards included (none while severe-listed or delisted)."""
+    today = today or local_today()
+    severe = _subject_holds(SevereListing, severe_in_force(today))
+    delisted = _subject_holds(Delisting, delisting_in_force(today))
+    by_list = {MeasureTrigger.SEVERE_LIST: severe, MeasureTrigger.DELISTED: delisted,
+               MeasureTrigger.HONOUR_LIST: _subject_holds(HonourListing, honour_in_force(today))}
+    conditions = []
+    for measure in active_measures():
+        if measure.effect != effect:
+            continue
+        if measure.trigger == MeasureTrigger.LEVEL:
+            condition = and_(CreditSubject.id.is_not(None),
+                             effective_level_sql() == (measure.trigger_value or "").upper())
+        else:
+            condition = by_list[measure.trigger]
+        if measure.is_reward:
+            condition = and_(condition, ~severe, ~delisted)
+        conditions.append(condition)
+    return or_(false(), *conditions)
 
 
 def has_effect(uscc: str, effect: Effect, public_funds: bool | None = None,

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 
 from core import settings
 from core.audit import AuditEntry
@@ -145,6 +145,14 @@ def levels_for(usccs: Iterable[str]) -> dict[str, str]:
 
 def level_of(uscc: str) -> str:
     return levels_for([uscc])[uscc]
+
+
+def effective_level_sql(level: ColumnElement[str] = CreditSubject.level) -> ColumnElement[str]:
+    """SQL twin of `rules.effective_level`, for other domains that rank by level in a query
+    outer-joined to credit_subject: "new", and NULL (a code credit does not know, so no
+    record either), count as B (RULES.md §2 "Levels")."""
+    new_level = score_model().new_subject_level.value
+    return case((or_(level.is_(None), level == Level.NEW.value), new_level), else_=level)
 
 
 def score_history(subject: CreditSubject) -> list[ScoreSnapshot]:

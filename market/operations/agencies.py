@@ -19,6 +19,7 @@ from core.db import utcnow
 from core.errors import Conflict, NotAllowed
 from core.extensions import db
 from core.uploads import save_upload
+from credit.operations import subjects as credit_subjects
 from market import rules
 from market.models import (
     Agency,
@@ -32,6 +33,8 @@ from market.models import (
     Region,
     ServiceItem,
 )
+
+REGISTRATION_COMMITMENT = "registration"  # context of the commitment signed on registering
 
 
 class FieldConflict(Conflict):
@@ -211,15 +214,20 @@ def _qualification_type(type_id: int) -> QualificationType:
 # --- Registration -------------------------------------------------------------------------
 
 def _open_account(kind: OrgKind, name: str, uscc: str, username: str, password: str,
-                  display_name: str, phone: str, email: str | None = None
-                  ) -> tuple[Organisation, tuple[int, str]]:
+                  display_name: str, phone: str, email: str | None = None,
+                  commitment_text: str | None = None) -> tuple[Organisation, tuple[int, str]]:
     """The organisation and its first org admin: the one path every registration takes.
     Returns the organisation and the new admin as the actor of the registration's audit."""
     organisation = auth_ops.create_organisation(kind, name, uscc)
     admin = auth_ops.create_user(username, password, display_name, Role.ORG_ADMIN,
                                  organisation, phone=phone, email=email)
     # The one place where credit registers the subject, by USCC, for agencies and owners
-    # alike (market → credit, ARCHITECTURE.md "Dependency direction").
+    # alike (market → credit, ARCHITECTURE.md "Dependency direction"), with the credit
+    # commitment signed on registration (RULES.md §1 "Principles").
+    credit_subjects.register_subject(uscc, name, rules.credit_subject_kind(uscc),
+                                     role=kind.value)
+    if commitment_text:
+        credit_subjects.sign_commitment(uscc, REGISTRATION_COMMITMENT, commitment_text)
     return organisation, (admin.id, admin.username)
 
 
@@ -250,15 +258,16 @@ def register_agency(reg: AgencyRegistration) -> Agency:
     types = [_qualification_type(q.type_id) for q in reg.qualifications]
 
     name = reg.name.strip()
+    commitment = rules.commitment_text(name, uscc)
     organisation, registrant = _open_account(
         OrgKind.AGENCY, name, uscc, reg.username, reg.password, reg.contact_name,
-        reg.contact_phone, reg.contact_email)
+        reg.contact_phone, reg.contact_email, commitment_text=commitment)
     agency = Agency(
         organisation=organisation, legal_representative=reg.legal_representative,
         region=region, address=reg.address, contact_name=reg.contact_name,
         contact_phone=reg.contact_phone, contact_email=reg.contact_email or None,
         staff_count=reg.staff_count, introduction=reg.introduction or None,
-        commitment_text=rules.commitment_text(name, uscc), commitment_signed_at=utcnow(),
+        commitment_text=commitment, commitment_signed_at=utcnow(),
         status=AgencyStatus.ACTIVE)
     agency.services = [AgencyService(service_item=items[o.service_item_id],
                                      fee_schedule=o.fee_schedule.strip())

@@ -264,6 +264,7 @@ def test_holidays_page_shows_the_library_and_overrides(admin_client, db_session)
     assert 'data-testid="no-adjusted-days"' in page
     admin_client.get("/lang/zh_CN")
     assert "国庆节" in admin_client.get("/admin/holidays?year=2026").get_data(as_text=True)
+    admin_client.get("/lang/en")
     page = admin_client.get("/admin/holidays?year=9999").get_data(as_text=True)
     assert "The holiday library knows no holidays for this year" in page
     assert admin_client.get("/admin/holidays?year=-5").status_code == 404

@@ -7,10 +7,18 @@ from sqlalchemy import func, select
 from core.audit import AuditEntry
 from core.errors import Conflict, NotFound
 from credit.data_measures import MEASURES, load_measures
-from credit.models import Effect, Execution, ExitReason, Measure
+from credit.models import (
+    ApplicationMethod,
+    CreditSubject,
+    Effect,
+    Execution,
+    ExitReason,
+    Measure,
+    MeasureTrigger,
+)
 from credit.operations import lists as ops
 from credit.queries import Restriction, record_execution, restrictions_for
-from credit.queries.restrictions import has_effect, restrictions_for_many
+from credit.queries.restrictions import effect_applies_sql, has_effect, restrictions_for_many
 from tests.credit.builders_lists import browser, make_regulator, make_subject, put_on_list
 
 PUNISHMENTS_OF_D = {"LA-SXCJ-004", "LA-SXCJ-006"}  # raised inspection ratio, demotion
@@ -181,3 +189,22 @@ def test_an_applied_measure_cannot_be_deleted(db_session):
     record_execution(subject.uscc, measure, "market", "名录排序靠后")
     with pytest.raises(Conflict):
         ops.delete_measure(measure)
+
+
+def test_the_sql_twin_agrees_with_restrictions_for_many_on_every_effect(db_session):
+    """effect_applies_sql ranks market's directory in SQL; it must answer as the Python does
+    for every trigger: levels ("new" as B), the honour list, the severe list, an exit."""
+    ops.create_measure(ops.MeasureInput(
+        "TEST-B-001", "B级提示", "测试依据", "发改委", "数据局", MeasureTrigger.LEVEL, "B",
+        ApplicationMethod.REFERENCE_ONLY, Effect.FAST_TRACK))
+    subjects = [make_subject(level)[0] for level in ("A", "C", "D", None, "A", None, None)]
+    honoured, listed, delisted = subjects[4], subjects[5], subjects[6]
+    ops.add_to_honour_list(honoured.uscc, "守信典型", make_regulator().organisation, 1)
+    put_on_list(listed, make_regulator())
+    ops.delist(delisted.uscc, ExitReason.FRAUDULENT_REGISTRATION, "虚假注册", 3)
+    usccs = [s.uscc for s in subjects]
+    python = restrictions_for_many(usccs)
+    for effect in Effect:
+        in_sql = set(db_session.scalars(select(CreditSubject.uscc).where(
+            CreditSubject.uscc.in_(usccs), effect_applies_sql(effect))))
+        assert in_sql == {u for u in usccs if effect in effects(python[u])}, effect

@@ -104,14 +104,17 @@ def three_agencies(db_session):
     ("oldest", ["B测试机构", "A测试机构", "C测试机构"]),
     ("name", ["A测试机构", "B测试机构", "C测试机构"]),
     ("staff", ["A测试机构", "C测试机构", "B测试机构"]),
-    ("nonsense", ["C测试机构", "A测试机构", "B测试机构"]),
+    # Unknown sorts fall back to the credit level sort; all three are new, so by name.
+    ("nonsense", ["A测试机构", "B测试机构", "C测试机构"]),
 ])
 def test_sorting(client, three_agencies, sort, expected):
     assert _directory(client, sort=sort) == expected
 
 
-def test_newest_first_is_the_default(client, three_agencies):
-    assert _directory(client) == ["C测试机构", "A测试机构", "B测试机构"]
+def test_credit_level_is_the_default(client, three_agencies):
+    """The order by level itself is tested in test_credit_integration.py."""
+    assert _directory(client) == _directory(client, sort="level")
+    assert 'value="level" selected' in client.get("/agencies").get_data(as_text=True)
 
 
 def test_pagination(app, client, three_agencies, monkeypatch):
