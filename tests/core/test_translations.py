@@ -22,12 +22,13 @@ from flask_babel import gettext
 from core import config
 
 ROOT = Path(__file__).resolve().parents[2]
-PO_FILE = ROOT / "translations" / "zh_CN" / "LC_MESSAGES" / "messages.po"
+# Babel resolves zh_CN to zh_Hans_CN, so the catalogue lives under that name.
+PO_FILE = ROOT / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 
 # The Makefile's `messages` target: -k _l -k lazy_gettext on top of Babel's default keywords,
-# and --ignore-dirs='.* _* .venv instance migrations tests bench build'.
+# and --ignore-dirs='.* __pycache__ .venv instance migrations tests bench build'.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
-IGNORED_DIRS = (".*", "_*", ".venv", "instance", "migrations", "tests", "bench", "build")
+IGNORED_DIRS = (".*", "__pycache__", ".venv", "instance", "migrations", "tests", "bench", "build")
 
 # %(name)s / %(n)d / %s, and str.format fields {…}; "%%" is a literal percent sign.
 PERCENT = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
@@ -97,7 +98,7 @@ def test_every_msgid_has_a_chinese_translation():
                if msgid not in entries or not _translated(entries[msgid])]
     if missing:
         pytest.fail(f"{len(missing)} msgid(s) have no (or only a fuzzy) zh_CN translation; "
-                    "run `make messages`, translate translations/zh_CN/LC_MESSAGES/messages.po, "
+                    "run `make messages`, translate the zh_Hans_CN messages.po, "
                     "then `make translations`:\n  " + "\n  ".join(missing), pytrace=False)
 
 
