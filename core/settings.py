@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -79,16 +80,19 @@ def update_from_text(key: str, text: str) -> None:
     """Set a declared setting from the admin's JSON text, refusing what its check refuses."""
     declared = DECLARED.get(key)
     if declared is None:
-        raise Conflict(f"unknown setting {key}")
+        raise Conflict(_("There is no setting %(key)s.", key=key))
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise Conflict(f"not valid JSON: {error.msg} (line {error.lineno})") from error
+        raise Conflict(_("This is not valid JSON: %(error)s (line %(line)d).",
+                         error=error.msg, line=error.lineno)) from error
     if declared.check is not None:
         try:
             declared.check(value)
         except (ValueError, TypeError) as error:
-            raise Conflict(str(error)) from error
+            # The rules explain themselves in English (they are pure code); say so.
+            raise Conflict(_("The rules refuse this value: %(reason)s", reason=str(error))) \
+                from error
     put(key, value)
 
 

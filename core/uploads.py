@@ -60,8 +60,7 @@ def read_checked(file_storage: FileStorage, allowed=DEFAULT_KINDS) -> tuple[byte
     if not content:
         raise UploadRejected(_("The file is empty."))
     if len(content) > limit:
-        raise UploadRejected(_("The file is larger than %(size)s MB.",
-                               size=f"{limit / 1024 / 1024:g}"))
+        raise UploadRejected(too_large_message(limit))
     kind = sniff(content)
     if kind not in allowed:
         raise UploadRejected(_("The file must be one of %(kinds)s; its content was checked, "
@@ -98,3 +97,15 @@ def send_upload(name: str):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def human_size(size: int) -> str:
+    """5242880 → "5 MB", 100000 → "97.7 KB": readable limits in messages."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} B"
+
+
+def too_large_message(limit: int) -> str:
+    return _("The file is larger than %(size)s.", size=human_size(limit))

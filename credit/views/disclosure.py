@@ -30,6 +30,7 @@ from core.auth.decorators import roles_required
 from core.auth.models import OrgKind, Role
 from core.errors import DomainError
 from core.extensions import db
+from core.uploads import too_large_message
 from credit import disclosure_csv as csvdef
 from credit.disclosure_csv import CsvRejected, DisclosureKind, FieldInvalid, ParsedRow
 from credit.forms.disclosure import FORMS, ConfirmImportForm, ImportForm
@@ -243,8 +244,7 @@ def _read_upload(form: ImportForm) -> bytes | None:
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     content = form.file.data.read(limit + 1)
     if len(content) > limit:
-        form.file.errors.append(_("The file is larger than %(size)s MB.",
-                                  size=f"{limit / 1024 / 1024:g}"))
+        form.file.errors.append(too_large_message(limit))
         return None
     return content
 
