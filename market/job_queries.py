@@ -558,7 +558,7 @@ def complaint_department(complaint: Complaint) -> Organisation | None:
 @dataclass(frozen=True)
 class NextAction:
     label: str
-    endpoint: str  # a market endpoint taking job_id (or number, see `values`)
+    endpoint: str  # a market endpoint, called with `values`
     values: dict
 
 
@@ -581,12 +581,26 @@ def _contract_waits_for(job: Job, organisation_id: int) -> bool:
                                 and contract.uploaded_by_org_id != organisation_id)
 
 
+def _raised_objection(job: Job) -> Objection | None:
+    """An objection waiting for the owner's answer."""
+    return db.session.scalar(select(Objection).where(
+        Objection.job_id == job.id, Objection.status == ObjectionStatus.RAISED)
+        .order_by(Objection.id).limit(1))
+
+
 def owner_next_action(job: Job) -> NextAction | None:
     """What the owner has to do next on the job, if anything."""
     contract_page = {"endpoint": "market.contract_page", "job_id": job.id}
     match job.status:
         case JobStatus.DRAFT:
             return _action(_("Complete and publish"), "market.manage_job", job_id=job.id)
+        case JobStatus.CLOSED if job.method == SelectionMethod.PROPOSAL:
+            return _action(_("Score the proposals"), "market.selection_scores", job_id=job.id)
+        case JobStatus.CLOSED if job.method == SelectionMethod.CREDIT_BEST:
+            return _action(_("Pick the winner"), "market.selection_pick", job_id=job.id)
+        case JobStatus.PUBLICITY if (raised := _raised_objection(job)) is not None:
+            return _action(_("Answer the objection"), "market.objection_detail",
+                           objection_id=raised.id)
         case JobStatus.AWARDED if _contract_waits_for(job, job.owner.organisation_id):
             return _action(_("File or confirm the contract"), **contract_page)
         case JobStatus.IN_SERVICE if pending_extension(contract_for(job)):

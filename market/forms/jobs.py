@@ -162,14 +162,20 @@ class JobForm(FlaskForm):
 
     @classmethod
     def for_job(cls, job: Job) -> "JobForm":
+        """The form filled from a saved job (every field named here: the model's own
+        `avoidances` is a list of rows, not this form's text)."""
         weights = job.weights or {}
-        form = cls(formdata=None, obj=job, qualification_type_ids=[
-            q.id for q in job.required_qualifications],
+        data = {name: getattr(job, name) for name in (
+            "service_item_id", "region_code", "title", "scope", "funding", "budget_ceiling",
+            "budget_floor", "service_days", "qualification_mode", "method", "fixed_price",
+            "big_list_size", "small_list_size")}
+        data.update(
+            qualification_type_ids=[q.id for q in job.required_qualifications],
             direct_agency_uscc=_direct_uscc(job), avoidances=avoidances_text(job),
             weight_price=weights.get("price"), weight_technical=weights.get("technical"),
             weight_credit=weights.get("credit"),
             deadline_on=job.deadline.astimezone(rules.LOCAL_TZ).date() if job.deadline else None)
-        return form.load_choices()
+        return cls(formdata=None, data=data).load_choices()
 
     def terms(self) -> JobTerms:
         weights = {"price": self.weight_price.data, "technical": self.weight_technical.data,

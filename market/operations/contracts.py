@@ -12,7 +12,9 @@ Choices made here:
   same bid: the update is guarded by status and winner, so if the contract sweeper acted
   first the confirmation is refused instead.
 - Late delivery (RULES.md §2 behaviour deduction) is recorded once per contract when the
-  due day has passed and the job is still in service (nothing delivered, or returned).
+  due day has passed and the job is still in service (nothing delivered, or returned), by
+  the sweeper or by the delivery itself if it comes first. An extension approved after
+  the record does not remove it.
 - Acceptance is due within 180 days of delivery. The owner is told the date when the
   deliverable arrives; if it passes undecided, the sweeper tells the owner and the
   competent department once. Acceptance stays possible afterwards.
@@ -28,6 +30,7 @@ from decimal import Decimal, InvalidOperation
 from flask import has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
 
@@ -87,6 +90,19 @@ DELIVERABLE_TRANSITIONS = {
 def setting(pair: tuple[str, int]) -> int:
     key, default = pair
     return int(settings.get(key, default))
+
+
+def _at_least_one(value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError("a whole number of at least 1")
+
+
+def declare_settings() -> None:
+    """The admin settings page lists these (app.py calls this at start)."""
+    settings.declare(EVALUATION_WORKING_DAYS[0], EVALUATION_WORKING_DAYS[1],
+                     _l("Evaluation window after acceptance (working days)"), _at_least_one)
+    settings.declare(ACCEPTANCE_DAYS[0], ACCEPTANCE_DAYS[1],
+                     _l("Acceptance due after delivery (days)"), _at_least_one)
 
 
 # --- Shared helpers (evaluations and complaints use them too) ---------------------------------
@@ -236,6 +252,9 @@ def confirm_contract(contract: Contract, organisation: Organisation) -> None:
     if organisation.id == contract.uploaded_by_org_id:
         raise NotAllowed(_("The other side confirms the contract you filed."))
     _check(CONTRACT_TRANSITIONS, contract.status, ContractStatus.CONFIRMED)
+    if contract.bid_id != job.winner_bid_id:
+        raise Conflict(_("This contract was filed with an earlier winner; file the contract "
+                         "with the present one."))
     before = {**_contract_snapshot(contract), "job_status": job.status}
     now = utcnow()
     move_job(job, JobStatus.CONTRACTED, Job.winner_bid_id == contract.bid_id)
@@ -348,6 +367,8 @@ def submit_deliverable(job: Job, organisation: Organisation, upload: FileStorage
     if job.status != JobStatus.IN_SERVICE:
         raise Conflict(_("Deliverables are uploaded while the service runs."))
     rules.check_job_transition(job, JobStatus.DELIVERED)
+    # Delivered after the due day, before the sweeper's next run: late all the same.
+    record_late_delivery(job_queries.contract_for(job), rules.local_today())
     stored = save_upload(upload, DELIVERABLE_KINDS)
     deliverable = Deliverable(job_id=job.id, stored_name=stored.name,
                               original_name=(upload.filename or stored.name)[:200],

@@ -198,7 +198,8 @@ def _uphold(objection: Objection, user: User, note: str, now: datetime) -> dict:
         reference=job.number)
     superseded = _close_others(objection, now)
     notify(_("Your selection for job %(number)s was withdrawn", number=job.number),
-           _("An objection was upheld: %(note)s", note=note), _link(objection),
+           _("An objection was upheld: %(note)s", note=note),
+           selection.path("market.job_detail", number=job.number),
            organisation_id=winner.agency.organisation_id)
     return {"excluded_bid_id": winner.id, "credit_record_id": record.id,
             "superseded_objections": superseded}

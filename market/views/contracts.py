@@ -72,6 +72,12 @@ def _side(job: Job, *allowed: str) -> str:
 ALL_SIDES = (OWNER_SIDE, AGENCY_SIDE, REGULATOR_SIDE)
 
 
+@bp.app_template_global("agency_ratings")
+def agency_ratings(agency_id: int):
+    """For templates/market/evaluation_summary.html on the agency profile."""
+    return job_queries.agency_ratings(agency_id)
+
+
 # --- The contract page --------------------------------------------------------------------
 
 def _blank(form_class, **kwargs):

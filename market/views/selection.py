@@ -157,7 +157,7 @@ def _notice_data(job: Job, prefix: str) -> pdf.NoticeJob:
     winner = job_queries.winner_bid(job)
     if sequence is None or winner is None:
         abort(404)
-    opened = job_queries.opened_bids(job)
+    opened = [bid for bid in job_queries.opened_bids(job) if bid.status != BidStatus.WITHDRAWN]
     statuses = bid_status_labels()
     bids = tuple(pdf.NoticeBid(bid.rank, bid.agency.name, bid.agency.uscc,
                                job_queries.visible_price(bid, current_user),

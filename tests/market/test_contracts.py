@@ -21,6 +21,7 @@ from credit.models import CreditRecord, CreditSubject
 from credit.rules import RecordKind
 from market import job_queries
 from market.models import (
+    Bid,
     Contract,
     ContractStatus,
     Deliverable,
@@ -201,6 +202,23 @@ def test_a_confirmation_loses_to_the_contract_sweeper(db_session):
     assert contract.status == ContractStatus.UPLOADED and a.job.status == JobStatus.SELECTED
 
 
+def test_a_contract_of_an_earlier_winner_cannot_be_confirmed(db_session):
+    """The next-ranked bidder took the award: the old winner's contract is stale."""
+    a = make_awarded_job()
+    contract = ops.file_contract(a.job, a.agency.organisation, "10000", None, file_storage())
+    runner_up = Bid(job_id=a.job.id, agency_id=make_agency().id, rank=2,
+                    price=Decimal("10500.00"))
+    db_session.add(runner_up)
+    db_session.flush()
+    a.job.winner_bid_id = runner_up.id
+    db_session.flush()
+    with pytest.raises(ops.Conflict, match="earlier winner"):
+        ops.confirm_contract(contract, a.owner.organisation)
+    # The present winner files anew; the row is reused for its bid.
+    refiled = ops.file_contract(a.job, a.owner.organisation, "10500", None, file_storage())
+    assert refiled.id == contract.id and refiled.bid_id == a.job.winner_bid_id
+
+
 # --- Extensions -----------------------------------------------------------------------------
 
 def test_the_owner_approves_then_refuses_an_extension(app, db_session):
@@ -326,6 +344,18 @@ def test_late_delivery_is_recorded_once_per_contract(app, db_session):
     assert db_session.get(Contract, contract_id).overdue_recorded_at is not None
     score_after = db_session.scalar(select(CreditSubject.score).where(CreditSubject.uscc == uscc))
     assert score_after < score_before  # behaviour part: late delivery deducts 2
+
+
+def test_a_delivery_after_the_due_day_is_late_even_before_the_sweeper_runs(db_session):
+    a = make_awarded_job(service_days=1)
+    contract = start_service(a)
+    after_due = datetime.combine(contract.service_due_on + timedelta(days=1),
+                                 datetime.min.time(), BEIJING) + timedelta(minutes=5)
+    with time_machine.travel(after_due, tick=False):
+        ops.submit_deliverable(a.job, a.agency.organisation, file_storage(), "")
+        assert ops.record_late_deliveries(local_today()) == 0
+    assert late_records(db_session, a.agency.uscc) == 1
+    assert contract.overdue_recorded_at is not None
 
 
 def test_an_overdue_acceptance_is_flagged_once(app, db_session):

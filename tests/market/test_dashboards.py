@@ -6,7 +6,7 @@ import re
 from core.auth.models import Role
 from core.calendar import deadline
 from core.db import utcnow
-from market.models import Objection, ObjectionStatus
+from market.models import JobStatus, Objection, ObjectionStatus, SelectionMethod
 from market.operations import complaints as complaint_ops
 from market.operations import contracts as ops
 from tests.clients import english_client
@@ -31,6 +31,13 @@ def test_the_owner_sees_jobs_by_state_with_the_next_action(app, db_session):
     start_service(delivered)
     ops.submit_deliverable(delivered.job, delivered.agency.organisation, file_storage(), "")
     draft = make_job(owner)
+    objected = make_awarded_job(owner=owner)
+    objected.job.status = JobStatus.PUBLICITY
+    objection = Objection(job_id=objected.job.id, bid_id=objected.bid.id, reasons="评审不公",
+                          answer_due_at=deadline(utcnow(), 3))
+    picking = make_awarded_job(owner=owner, method=SelectionMethod.CREDIT_BEST, price=None)
+    picking.job.status, picking.job.winner_bid_id = JobStatus.CLOSED, None
+    db_session.add(objection)
     someone_elses = make_awarded_job()
     db_session.commit()
 
@@ -40,6 +47,9 @@ def test_the_owner_sees_jobs_by_state_with_the_next_action(app, db_session):
     assert "Accept or return the deliverables" in rows(section(html, "delivered"),
                                                        "job")[delivered.job.number]
     assert "Complete and publish" in rows(section(html, "draft"), "job")[draft.number]
+    assert f'href="/objections/{objection.id}"' in rows(section(html, "publicity"),
+                                                         "job")[objected.job.number]
+    assert "Pick the winner" in rows(section(html, "closed"), "job")[picking.job.number]
     assert someone_elses.job.number not in html
     assert 'href="/dashboard"' in html  # the navbar entry
 

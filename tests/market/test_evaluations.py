@@ -2,6 +2,7 @@
 department's two become credit records and move the agency's score; the window closes by
 itself without inventing a rating; the ratings are public on the profile."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -170,10 +171,11 @@ def test_ratings_are_public_with_averages_and_comments(app, db_session):
                                           "compliance": Decimal("5.00")}
     assert [c.comment for c in ratings.comments] == ["非常满意"]
 
-    with app.test_request_context("/"):
+    with app.test_request_context("/"):  # as the agency profile includes it
         html = render_template_string('{% include "market/evaluation_summary.html" %}',
-                                      ratings=ratings)
+                                      agency=agency)
     assert "非常满意" in html and "4.50 / 5" in html
+    assert re.search(r'data-criterion="regulator_compliance">.*?5.00 / 5', html, re.S)
 
     empty = job_queries.agency_ratings(make_bidder().id)
     assert empty.count == 0 and empty.averages["overall"] is None

@@ -105,6 +105,9 @@ def test_an_owner_drafts_and_publishes_a_job_with_every_field(owner_client, worl
         (avoided.id, "与项目业主存在控股关系")]
     assert [a.original_name for a in job_queries.attachments(job)] == ["任务书.pdf"]
     assert owner_client.get(f"/jobs/{job.number}").status_code == 404  # drafts are not public
+    draft_page = owner_client.get(f"/my/jobs/{job.id}").get_data(as_text=True)
+    assert f"{avoided.uscc} 与项目业主存在控股关系</textarea>" in draft_page
+    assert 'value="100000.00"' in draft_page
 
     response = publish_over_http(owner_client, job)
     assert response.status_code == 302

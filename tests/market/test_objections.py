@@ -4,6 +4,7 @@ regulator upholds (the winner excluded and recorded in credit, the selection run
 without it, or the job failed) or rejects; publicity does not end while one is open."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,8 +18,8 @@ from credit.queries.subjects import subject_for
 from credit.rules import RecordKind
 from market import job_queries
 from market.models import BidStatus, Funding, JobStatus, ObjectionStatus, SelectionMethod
-from market.operations.selection import pick_credit_best
 from market.operations import objections as ops
+from market.operations.selection import pick_credit_best
 from market.scheduled import end_publicity
 from tests.clients import english_client
 from tests.factories import make_department, make_user
@@ -177,17 +178,33 @@ def test_credit_best_after_an_upheld_objection_takes_the_next_of_the_small_list(
     world.agencies += [make_bidder([world.item]) for _ in range(2)]
     job = world.job(method=SelectionMethod.CREDIT_BEST, big_list_size=4, small_list_size=2)
     bids = close_with_bids(job, *[None] * 5, agencies=world.agencies)
-    small = job_queries.credit_best_lists(job).small_list
+    assert len({bid.credit_score for bid in bids}) == 1  # all new: the draw orders them all
+    order = job_queries.draw_of(job).result
     by_key = {bid.agency.uscc: bid for bid in bids}
-    pick_credit_best(job, by_key[small[1]], job.closed_at)
-    objector = by_key[small[0]]
-    objection = objection_by(objector, job.result_at)
+    assert job_queries.credit_best_lists(job).small_list == order[:2]
+    pick_credit_best(job, by_key[order[1]], job.closed_at)  # the owner takes the second
+    objection = objection_by(by_key[order[0]], job.result_at)
     ops.answer_objection(objection, job.owner.organisation_id, "属实", job.result_at)
     ops.decide_objection(objection, world.regulator, True, "成立", job.result_at)
-    after = job_queries.credit_best_lists  # the lists are drawn again without the winner
-    assert by_key[small[1]].status == BidStatus.EXCLUDED
-    draw_order = job_queries.draw_of(job).result
-    remaining_big = [key for key in draw_order if by_key[key].status == BidStatus.ACTIVE]
-    assert job.status == JobStatus.PUBLICITY
-    assert job_queries.winner_bid(job).agency.uscc in remaining_big
-    assert after is not None
+    assert by_key[order[1]].status == BidStatus.EXCLUDED
+    # drawn again without it: big list order[0, 2, 3, 4], small list order[0, 2]; its first
+    assert job.status == JobStatus.PUBLICITY and job.winner_bid_id == by_key[order[0]].id
+    assert (by_key[order[0]].rank, by_key[order[2]].rank) == (1, 2)
+
+
+def test_an_objection_needs_reasons_evidence_and_the_forms_token(app, world, db_session,
+                                                                 monkeypatch):
+    job, (_winner, second, _third) = in_publicity(world)
+    db_session.commit()
+    client = english_client(app, agency_user(second.agency))
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # signed in, now enforced
+    url = f"/jobs/{job.number}/objections/new"
+    assert client.post(url, data={"reasons": "x", "evidence": evidence()},
+                       content_type="multipart/form-data").status_code == 400  # no token
+    page = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+    response = client.post(url, data={"csrf_token": token, "reasons": "资质过期"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "Attach the evidence" in response.get_data(as_text=True)
+    assert ops.open_objection_of(second) is None
