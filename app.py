@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _declare_settings() -> None:
     from credit.settings import declare_all as declare_credit_settings
+    from market.operations.contracts import declare_settings as declare_contract_settings
     from market.operations.jobs import declare_settings as declare_job_settings
     from market.operations.selection import declare_settings as declare_selection_settings
     from market.rules import declare_settings as declare_market_rules_settings
@@ -76,6 +77,7 @@ def _declare_settings() -> None:
     declare_market_rules_settings()
     declare_job_settings()
     declare_selection_settings()
+    declare_contract_settings()
 
 
 def _register_sweepers() -> None:
