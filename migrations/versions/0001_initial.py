@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:03:58.111107
+Create Date: 2026-11-22 05:26:25.503937
 
 """
 
@@ -691,6 +691,118 @@ def upgrade():
         )
 
     op.create_table(
+        "inspection_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=30), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("legal_basis", sa.Text(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("general", "key", name="itemkind", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("method", sa.String(length=200), nullable=False),
+        sa.Column("service_item_id", sa.Integer(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["organisation.id"],
+            name=op.f("fk_inspection_item_department_id_organisation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_item_id"],
+            ["service_item.id"],
+            name=op.f("fk_inspection_item_service_item_id_service_item"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_item")),
+        sa.UniqueConstraint("code", name=op.f("uq_inspection_item_code")),
+    )
+    with op.batch_alter_table("inspection_item", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inspection_item_department_id"), ["department_id"], unique=False
+        )
+
+    op.create_table(
+        "inspection_plan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=30), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("lead_department_id", sa.Integer(), nullable=False),
+        sa.Column("service_item_id", sa.Integer(), nullable=True),
+        sa.Column("region_code", sa.String(length=6), nullable=True),
+        sa.Column("ratios", sa.JSON(), nullable=False),
+        sa.Column("min_count", sa.Integer(), nullable=False),
+        sa.Column("team_size", sa.Integer(), nullable=False),
+        sa.Column(
+            "schedule_kind",
+            sa.Enum("cron", "dates", name="schedulekind", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("cron", sa.String(length=60), nullable=True),
+        sa.Column("dates", sa.JSON(), nullable=True),
+        sa.Column("window_working_days", sa.Integer(), nullable=False),
+        sa.Column("publish_drawn_list", sa.Boolean(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "draft",
+                "approved",
+                "published",
+                "closed",
+                name="planstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("approved_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("approved_by_id", sa.Integer(), nullable=True),
+        sa.Column("published_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["approved_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_inspection_plan_approved_by_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["lead_department_id"],
+            ["organisation.id"],
+            name=op.f("fk_inspection_plan_lead_department_id_organisation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["region_code"], ["region.code"], name=op.f("fk_inspection_plan_region_code_region")
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_item_id"],
+            ["service_item.id"],
+            name=op.f("fk_inspection_plan_service_item_id_service_item"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_plan")),
+        sa.UniqueConstraint("number", name=op.f("uq_inspection_plan_number")),
+    )
+    with op.batch_alter_table("inspection_plan", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inspection_plan_lead_department_id"),
+            ["lead_department_id"],
+            unique=False,
+        )
+        batch_op.create_index(batch_op.f("ix_inspection_plan_status"), ["status"], unique=False)
+
+    op.create_table(
+        "inspector_profile",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("certificate_no", sa.String(length=40), nullable=False),
+        sa.Column("expertise", sa.String(length=200), nullable=False),
+        sa.Column("available", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name=op.f("fk_inspector_profile_user_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspector_profile")),
+        sa.UniqueConstraint("user_id", name=op.f("uq_inspector_profile_user_id")),
+    )
+    op.create_table(
         "job",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("number", sa.String(length=30), nullable=False),
@@ -1083,6 +1195,95 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_evaluation_agency_id"), ["agency_id"], unique=False)
 
     op.create_table(
+        "inspection_period",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("period_key", sa.String(length=30), nullable=False),
+        sa.Column("due_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("committed", "drawn", name="periodstatus", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("object_draw_id", sa.Integer(), nullable=False),
+        sa.Column("team_draw_id", sa.Integer(), nullable=True),
+        sa.Column("pool_snapshot", sa.JSON(), nullable=True),
+        sa.Column("drawn_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["object_draw_id"], ["draw.id"], name=op.f("fk_inspection_period_object_draw_id_draw")
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"],
+            ["inspection_plan.id"],
+            name=op.f("fk_inspection_period_plan_id_inspection_plan"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_draw_id"], ["draw.id"], name=op.f("fk_inspection_period_team_draw_id_draw")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_period")),
+        sa.UniqueConstraint("plan_id", "period_key", name=op.f("uq_inspection_period_plan_id")),
+    )
+    with op.batch_alter_table("inspection_period", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_inspection_period_plan_id"), ["plan_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inspection_period_status"), ["status"], unique=False)
+
+    op.create_table(
+        "inspection_plan_department",
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["organisation.id"],
+            name=op.f("fk_inspection_plan_department_department_id_organisation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"],
+            ["inspection_plan.id"],
+            name=op.f("fk_inspection_plan_department_plan_id_inspection_plan"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "plan_id", "department_id", name=op.f("pk_inspection_plan_department")
+        ),
+    )
+    op.create_table(
+        "inspection_plan_item",
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["inspection_item.id"],
+            name=op.f("fk_inspection_plan_item_item_id_inspection_item"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"],
+            ["inspection_plan.id"],
+            name=op.f("fk_inspection_plan_item_plan_id_inspection_plan"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("plan_id", "item_id", name=op.f("pk_inspection_plan_item")),
+    )
+    op.create_table(
+        "inspector_conflict",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("inspector_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("declared_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_inspector_conflict_agency_id_agency")
+        ),
+        sa.ForeignKeyConstraint(
+            ["inspector_id"],
+            ["inspector_profile.id"],
+            name=op.f("fk_inspector_conflict_inspector_id_inspector_profile"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspector_conflict")),
+        sa.UniqueConstraint(
+            "inspector_id", "agency_id", name=op.f("uq_inspector_conflict_inspector_id")
+        ),
+    )
+    op.create_table(
         "job_attachment",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("job_id", sa.Integer(), nullable=False),
@@ -1158,6 +1359,71 @@ def upgrade():
         sa.UniqueConstraint("job_id", name=op.f("uq_contract_job_id")),
     )
     op.create_table(
+        "inspection_task",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=30), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("period_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("stratum", sa.String(length=5), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "assigned",
+                "result_entered",
+                "published",
+                name="taskstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("window_ends_on", sa.Date(), nullable=False),
+        sa.Column("result_code", sa.String(length=40), nullable=True),
+        sa.Column("findings", sa.Text(), nullable=True),
+        sa.Column("rectification_order", sa.Text(), nullable=True),
+        sa.Column("rectification_due_on", sa.Date(), nullable=True),
+        sa.Column("follow_up", sa.Text(), nullable=True),
+        sa.Column("followed_up_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("inspected_on", sa.Date(), nullable=True),
+        sa.Column("result_entered_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("publish_due_on", sa.Date(), nullable=True),
+        sa.Column("published_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("overdue_flagged_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("credit_record_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_inspection_task_agency_id_agency")
+        ),
+        sa.ForeignKeyConstraint(
+            ["credit_record_id"],
+            ["credit_record.id"],
+            name=op.f("fk_inspection_task_credit_record_id_credit_record"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["period_id"],
+            ["inspection_period.id"],
+            name=op.f("fk_inspection_task_period_id_inspection_period"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"],
+            ["inspection_plan.id"],
+            name=op.f("fk_inspection_task_plan_id_inspection_plan"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_task")),
+        sa.UniqueConstraint("number", name=op.f("uq_inspection_task_number")),
+        sa.UniqueConstraint("period_id", "agency_id", name=op.f("uq_inspection_task_period_id")),
+    )
+    with op.batch_alter_table("inspection_task", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inspection_task_agency_id"), ["agency_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_inspection_task_period_id"), ["period_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_inspection_task_plan_id"), ["plan_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_inspection_task_status"), ["status"], unique=False)
+
+    op.create_table(
         "objection",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("job_id", sa.Integer(), nullable=False),
@@ -1229,11 +1495,79 @@ def upgrade():
             batch_op.f("ix_contract_extension_contract_id"), ["contract_id"], unique=False
         )
 
+    op.create_table(
+        "inspection_task_attachment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("task_id", sa.Integer(), nullable=False),
+        sa.Column("stored_name", sa.String(length=80), nullable=False),
+        sa.Column("original_name", sa.String(length=200), nullable=False),
+        sa.Column("mime", sa.String(length=40), nullable=False),
+        sa.Column("uploaded_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["task_id"],
+            ["inspection_task.id"],
+            name=op.f("fk_inspection_task_attachment_task_id_inspection_task"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_task_attachment")),
+    )
+    with op.batch_alter_table("inspection_task_attachment", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inspection_task_attachment_task_id"), ["task_id"], unique=False
+        )
+
+    op.create_table(
+        "inspection_task_inspector",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("task_id", sa.Integer(), nullable=False),
+        sa.Column("inspector_id", sa.Integer(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column("replaced_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("replacement_reason", sa.Text(), nullable=True),
+        sa.Column("replacement_draw_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["organisation.id"],
+            name=op.f("fk_inspection_task_inspector_department_id_organisation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["inspector_id"],
+            ["inspector_profile.id"],
+            name=op.f("fk_inspection_task_inspector_inspector_id_inspector_profile"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["replacement_draw_id"],
+            ["draw.id"],
+            name=op.f("fk_inspection_task_inspector_replacement_draw_id_draw"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["task_id"],
+            ["inspection_task.id"],
+            name=op.f("fk_inspection_task_inspector_task_id_inspection_task"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_task_inspector")),
+    )
+    with op.batch_alter_table("inspection_task_inspector", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inspection_task_inspector_inspector_id"), ["inspector_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_inspection_task_inspector_task_id"), ["task_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("inspection_task_inspector", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inspection_task_inspector_task_id"))
+        batch_op.drop_index(batch_op.f("ix_inspection_task_inspector_inspector_id"))
+
+    op.drop_table("inspection_task_inspector")
+    with op.batch_alter_table("inspection_task_attachment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inspection_task_attachment_task_id"))
+
+    op.drop_table("inspection_task_attachment")
     with op.batch_alter_table("contract_extension", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contract_extension_contract_id"))
 
@@ -1242,6 +1576,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_objection_job_id"))
 
     op.drop_table("objection")
+    with op.batch_alter_table("inspection_task", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inspection_task_status"))
+        batch_op.drop_index(batch_op.f("ix_inspection_task_plan_id"))
+        batch_op.drop_index(batch_op.f("ix_inspection_task_period_id"))
+        batch_op.drop_index(batch_op.f("ix_inspection_task_agency_id"))
+
+    op.drop_table("inspection_task")
     op.drop_table("contract")
     op.drop_table("job_qualification")
     op.drop_table("job_avoidance")
@@ -1249,6 +1590,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_job_attachment_job_id"))
 
     op.drop_table("job_attachment")
+    op.drop_table("inspector_conflict")
+    op.drop_table("inspection_plan_item")
+    op.drop_table("inspection_plan_department")
+    with op.batch_alter_table("inspection_period", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inspection_period_status"))
+        batch_op.drop_index(batch_op.f("ix_inspection_period_plan_id"))
+
+    op.drop_table("inspection_period")
     with op.batch_alter_table("evaluation", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evaluation_agency_id"))
 
@@ -1289,6 +1638,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_job_method"))
 
     op.drop_table("job")
+    op.drop_table("inspector_profile")
+    with op.batch_alter_table("inspection_plan", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inspection_plan_status"))
+        batch_op.drop_index(batch_op.f("ix_inspection_plan_lead_department_id"))
+
+    op.drop_table("inspection_plan")
+    with op.batch_alter_table("inspection_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inspection_item_department_id"))
+
+    op.drop_table("inspection_item")
     with op.batch_alter_table("credit_penalty", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_credit_penalty_cf_xdr_shxym"))
 
