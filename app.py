@@ -44,6 +44,7 @@ def _register_blueprints(app: Flask) -> None:
     from core.auth.views import bp as auth_bp
     from core.draw_views import bp as draws_bp
     from credit.views import bp as credit_bp
+    from inspection.views import bp as inspection_bp
     from market.views import bp as market_bp
     from market.views import home
 
@@ -52,6 +53,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(draws_bp, url_prefix="/draws")
     app.register_blueprint(credit_bp, url_prefix="/credit")
     app.register_blueprint(market_bp)
+    app.register_blueprint(inspection_bp, url_prefix="/inspection")
     app.add_url_rule("/", "home", home)
 
     @app.get("/lang/<code>")
@@ -82,6 +84,7 @@ def _declare_settings() -> None:
 
 def _register_sweepers() -> None:
     import credit.scheduled  # noqa: F401  (each registers its sweepers on import)
+    import inspection.scheduled  # noqa: F401
     import market.scheduled  # noqa: F401
 
 

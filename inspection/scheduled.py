@@ -1,0 +1,1 @@
+"""Inspection sweepers, registered with core.scheduler on import."""

@@ -1,0 +1,3 @@
+"""(stub: being written)"""
+
+from inspection.views import bp  # noqa: F401
