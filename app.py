@@ -70,6 +70,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _declare_settings() -> None:
     from credit.settings import declare_all as declare_credit_settings
+    from inspection.operations.plans import declare_settings as declare_inspection_settings
+    from inspection.operations.tasks import declare_settings as declare_task_settings
     from market.operations.contracts import declare_settings as declare_contract_settings
     from market.operations.jobs import declare_settings as declare_job_settings
     from market.operations.selection import declare_settings as declare_selection_settings
@@ -80,6 +82,8 @@ def _declare_settings() -> None:
     declare_job_settings()
     declare_selection_settings()
     declare_contract_settings()
+    declare_inspection_settings()
+    declare_task_settings()
 
 
 def _register_sweepers() -> None:
@@ -132,7 +136,8 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-DEMO_LOADERS = ("core.demo", "credit.demo", "market.demo")  # dependency order; idempotent
+# dependency order; each idempotent
+DEMO_LOADERS = ("core.demo", "credit.demo", "market.demo", "inspection.demo")
 
 
 def _register_commands(app: Flask) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.auth.models import Organisation, User, enum_column
 from core.db import Base, utcnow
-from market.models import Agency
+from market.models import Agency, ServiceItem
 
 
 class ItemKind(enum.StrEnum):
@@ -38,6 +38,7 @@ class InspectionItem(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
     department: Mapped[Organisation] = relationship()
+    service_item: Mapped[ServiceItem | None] = relationship()
 
 
 class InspectorProfile(Base):

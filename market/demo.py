@@ -24,7 +24,7 @@ from credit.queries import disclosure as disclosure_queries
 from credit.queries import lists as list_queries
 from credit.queries.subjects import subject_for
 from credit.rules import add_months
-from market import queries
+from market import demo_jobs, queries
 from market.data import demo_credit as credit_data
 from market.data.demo_subjects import AGENCIES, OWNERS
 from market.data.qualification_types import QUALIFICATION_TYPES
@@ -295,4 +295,5 @@ def load() -> list[tuple[str, str, str]]:
             agency_ops.register_owner(_owner_registration(entry))
         logins.append((entry["username"], DEMO_PASSWORD, f"owner · {entry['name']}"))
     _load_credit()
+    demo_jobs.load(local_today())
     return logins

@@ -8,11 +8,12 @@ from tests.factories import login
 
 class FreshRequestClient(FlaskClient):
     """The harness keeps one app context open for the whole test, so Flask reuses its `g`
-    for every request; Flask-Login caches the signed-in user there and Flask-Babel the
-    locale. Forget both before each request, as a new request in production would."""
+    for every request; Flask-Login caches the signed-in user there, Flask-Babel the locale
+    and Flask-WTF the CSRF token of the session it was made for. Forget them before each
+    request, as a new request in production would."""
 
     def open(self, *args, **kwargs):
-        for cached in ("_login_user", "_flask_babel"):
+        for cached in ("_login_user", "_flask_babel", "csrf_token"):
             g.pop(cached, None)
         return super().open(*args, **kwargs)
 

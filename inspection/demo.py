@@ -1,0 +1,110 @@
+"""Inspection demo data (RULES.md §3): the item list, the demo inspectors in the pool, one
+declared conflict, and one published plan per lead department — among them a joint plan of
+自然资源和规划局 and 市场监督管理局 whose first draw date has passed (the scheduler draws it at
+once) and whose second is ahead.
+
+Idempotent: what exists (item codes, profiles, the conflict, plans by name) is left alone.
+Everything goes through the operations. Runs after core, credit and market demo data.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from core.auth import operations as auth_ops
+from core.auth.models import Organisation, Role, User
+from core.calendar import LOCAL_TZ
+from core.demo import DEPARTMENTS, PASSWORD
+from core.extensions import db
+from inspection import data, queries
+from inspection.models import Plan, ScheduleKind
+from inspection.operations import catalogue as catalogue_ops
+from inspection.operations import plans as plan_ops
+from market.models import Agency
+
+# (lead department, drafting staff username, plan name, joint departments, item codes,
+#  schedule: ("dates", days from today…) or ("cron", expression))
+PLANS = [
+    (data.ZRZY, "zrzy_staff", "2026年度测绘及中介收费跨部门联合抽查", [data.SC],
+     ["CC-ZRZY-001", "CC-SC-001"], ("dates", -1, 30)),
+    (data.ZJ, "zjj_staff", "建设工程中介服务机构季度随机抽查", [],
+     ["CC-ZJ-001", "CC-ZJ-002"], ("cron", "0 9 1 */3 *")),
+    (data.STHJ, "sthj_staff", "环评与安全评价机构联合抽查", [data.YJ],
+     ["CC-STHJ-001", "CC-YJ-001"], ("dates", 45, 135)),
+]
+
+
+def _user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def _load_profiles(admin: User) -> None:
+    """Every demo inspector (usernames ending _insp1/_insp2) joins the pool."""
+    inspectors = db.session.scalars(select(User).where(User.role == Role.INSPECTOR)
+                                    .order_by(User.username))
+    for n, user in enumerate(inspectors, start=1):
+        if user.username.rsplit("_", 1)[-1] in ("insp1", "insp2") \
+                and queries.profile_of_user(user.id) is None:
+            catalogue_ops.save_inspector_profile(admin, user, f"皖执法341500{12340 + n}",
+                                                 expertise="中介服务机构执业监督检查")
+
+
+def _load_conflict() -> None:
+    inspector = _user("zrzy_insp1")
+    profile = queries.profile_of_user(inspector.id) if inspector else None
+    pool = queries.object_pool(queries.PoolFilters())
+    if profile is None or not pool or queries.conflicts(inspector_id=profile.id):
+        return
+    agency = db.session.get(Agency, pool[0].agency_id)
+    catalogue_ops.declare_conflict(profile, agency, "本人配偶在该机构任职，依法申请回避。")
+
+
+def _staff(username: str, department: Organisation) -> User:
+    return _user(username) or auth_ops.create_user(username, PASSWORD, "计划编制员",
+                                                   Role.STAFF, department)
+
+
+def _plan_input(name, joint, codes, schedule, today) -> plan_ops.PlanInput:
+    items = [i for i in queries.items() if i.code in codes]
+    kind, *rest = schedule
+    return plan_ops.PlanInput(
+        name=name, item_ids=[i.id for i in items],
+        joint_department_ids=[data.department(d).id for d in joint],
+        team_size=len(joint) + 1 if joint else 2, min_count=2,
+        schedule_kind=ScheduleKind(kind), cron=rest[0] if kind == "cron" else "",
+        dates=[today + timedelta(days=n) for n in rest] if kind == "dates" else [])
+
+
+def _load_plan(lead_name, staff_name, name, joint, codes, schedule) -> list:
+    lead = data.department(lead_name)
+    admin = _user(f"{_prefix(lead_name)}_admin")
+    if lead is None or admin is None or any(data.department(d) is None for d in joint):
+        return []
+    staff = _staff(staff_name, lead)
+    login = [(staff_name, PASSWORD, f"department staff · {lead_name}")]
+    if db.session.scalar(select(Plan).where(Plan.name == name)) is not None:
+        return login
+    # Drafted, approved and published a few days ago, so the first date may have passed.
+    then = datetime.now(UTC) - timedelta(days=3)
+    plan = plan_ops.draft(staff, _plan_input(name, joint, codes, schedule,
+                                             datetime.now(LOCAL_TZ).date()), now=then)
+    plan_ops.approve(admin, plan, now=then)
+    plan_ops.publish(staff, plan, now=then)
+    return login
+
+
+def _prefix(department_name: str) -> str:
+    return next(row[0] for row in DEPARTMENTS if row[1] == department_name)
+
+
+def load() -> list[tuple[str, str, str]]:
+    admin = _user("admin")
+    if admin is None:
+        return []
+    data.load_items(admin)
+    _load_profiles(admin)
+    _load_conflict()
+    logins = []
+    for entry in PLANS:
+        logins += _load_plan(*entry)
+    return logins
