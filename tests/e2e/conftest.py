@@ -34,6 +34,15 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> 
     raise RuntimeError("server did not start in time")
 
 
+class LiveServer(str):
+    """The base URL (a str, so `live_server + "/login"` works), with the server's environment
+    (`env`: DATABASE_URL and the rest) and SQLite file (`database`) for scripts that act on
+    the same database with the project's own code."""
+
+    env: dict
+    database: Path
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """Base URL of a running platform (not the rolled-back test transaction)."""
@@ -46,7 +55,8 @@ def live_server(tmp_path_factory):
     log = open(home / "server.log", "w")  # noqa: SIM115  (closed below)
     server = subprocess.Popen([INTERMART, "run", "--port", str(port), "--no-scheduler"],
                               env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = LiveServer(f"http://127.0.0.1:{port}")
+    url.env, url.database = env, home / "live.db"
     try:
         _wait_until_up(url, server)
         yield url
