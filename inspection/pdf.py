@@ -70,7 +70,7 @@ def _facts(sheet: TaskSheet, styles: Styles, extra: list[list[str]] = ()):
 
 
 def _items(sheet: TaskSheet, styles: Styles):
-    rows = [[_("Code"), _("Inspection item"), _("Legal basis"), _("Method")]]
+    rows = [[_("Code"), _("Inspection item"), _("Legal basis"), _("Inspection method")]]
     rows += [[i.code, i.name, i.legal_basis, i.method] for i in sheet.items]
     return table(rows, col_widths=[25 * mm, 45 * mm, 65 * mm, 35 * mm], styles=styles)
 
@@ -111,14 +111,14 @@ def record_pdf(sheet: TaskSheet) -> bytes:
 
 def _record_story(sheet: TaskSheet, styles: Styles) -> list:
     result = [[_("Inspection ended on"), _day(sheet.inspected_on)],
-              [_("Result"), sheet.result], [_("Findings"), sheet.findings],
+              [_("Inspection result"), sheet.result], [_("Findings"), sheet.findings],
               [_("Rectification order"), sheet.rectification_order],
               [_("Rectify by"), _day(sheet.rectification_due_on)],
               [_("Rectification follow-up"), sheet.follow_up]]
     return [
         _facts(sheet, styles),
         Paragraph(_("Inspection items"), styles.heading), _items(sheet, styles),
-        Paragraph(_("Result"), styles.heading),
+        Paragraph(_("Inspection result"), styles.heading),
         table(result, col_widths=[45 * mm, 125 * mm], header=False, styles=styles),
         Paragraph(_("Inspectors"), styles.heading), _team(sheet, styles),
     ]

@@ -30,7 +30,7 @@ class ItemForm(FlaskForm):
     department_id = SelectField(_l("Department"), coerce=int,
                                 validators=[DataRequired(_l("Choose the department."))])
     kind = SelectField(_l("Kind"), validators=[DataRequired()])
-    method = StringField(_l("Method"), filters=[_strip],
+    method = StringField(_l("Inspection method"), filters=[_strip],
                          validators=[DataRequired(), Length(max=200)],
                          description=_l("e.g. 书面检查、实地核查、网络监测"))
     service_item_id = SelectField(_l("Service item"), coerce=int,

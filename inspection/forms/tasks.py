@@ -27,7 +27,7 @@ def _files_checked(form, field):
 
 
 class ResultForm(FlaskForm):
-    result_code = SelectField(_l("Result"), [DataRequired(_l("Choose a result code."))])
+    result_code = SelectField(_l("Inspection result"), [DataRequired(_l("Choose a result code."))])
     findings = TextAreaField(_l("Findings"), [DataRequired(), Length(max=TEXT_MAX)])
     inspected_on = DateField(_l("Inspection ended on"), [InputRequired()])
     rectification_order = TextAreaField(
