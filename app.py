@@ -65,7 +65,10 @@ def _register_blueprints(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
-        return {"status": "ok"}
+        from core.serving import health
+
+        body = health()
+        return body, 200 if body["status"] == "ok" else 503
 
 
 def _declare_settings() -> None:
@@ -99,6 +102,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
     if config:
         app.config.update(config)
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)
 
     db.init_app(app)
     with app.app_context():
@@ -157,6 +164,43 @@ def _register_commands(app: Flask) -> None:
 
         click.echo(f"Intermart on http://{host}:{port}/")
         run_simple(host, port, app, threaded=True, use_reloader=False)
+
+    @app.cli.command("serve")
+    @click.option("--bind", default="127.0.0.1:8000", show_default=True)
+    @click.option("--workers", type=int, default=None,
+                  help="Worker processes [default: WEB_CONCURRENCY, else 2×cores+1, max 8].")
+    @click.option("--timeout", type=int, default=60, show_default=True)
+    def serve_command(bind: str, workers: int | None, timeout: int):
+        """Serve with gunicorn, several workers, no scheduler (run `intermart scheduler` once)."""
+        from core.serving import serve
+
+        serve(create_app, bind=bind, workers=workers, timeout=timeout)
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path: str):
+        """Write every table to PATH (portable between SQLite and PostgreSQL)."""
+        from core.backup import backup
+
+        counts = backup(path)
+        click.echo(f"backup written to {path}: {sum(counts.values())} rows "
+                   f"in {len(counts)} tables")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def restore_command(path: str):
+        """Load a backup into an empty, migrated database (one transaction)."""
+        from core.backup import BackupError, restore
+
+        try:
+            counts = restore(path)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        report = audit.verify()
+        click.echo(f"restored {sum(counts.values())} rows in {len(counts)} tables; audit chain "
+                   + ("intact" if report.ok else f"BROKEN: {report.reason}"))
+        if not report.ok:
+            raise SystemExit(1)
 
     @app.cli.command("scheduler")
     def scheduler_command():

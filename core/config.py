@@ -70,4 +70,6 @@ def load(instance_path: Path) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
         "MAIL_FROM": os.environ.get("MAIL_FROM") or "intermart@localhost",
+        # Behind a reverse proxy: trust one hop of X-Forwarded-For/-Proto/-Host/-Prefix.
+        "PROXY_FIX": _flag("PROXY_FIX"),
     }

@@ -51,7 +51,8 @@ def utcnow() -> datetime:
 
 
 def configure_sqlite(engine) -> None:
-    """Enforce foreign keys and let SQLAlchemy own transactions (savepoints work).
+    """Enforce foreign keys, wait up to 10 s on locks, use WAL for file databases (several
+    worker processes), and let SQLAlchemy own transactions (savepoints work).
 
     pysqlite's own BEGIN handling breaks SAVEPOINT; this is the recipe from the
     SQLAlchemy SQLite dialect documentation.
@@ -60,6 +61,8 @@ def configure_sqlite(engine) -> None:
 
     if engine.dialect.name != "sqlite":
         return
+    database = engine.url.database
+    wal = bool(database) and database != ":memory:" and not database.startswith("file::memory:")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -67,6 +70,10 @@ def configure_sqlite(engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        if wal:
+            # Readers do not block the writer (several gunicorn workers on one file);
+            # persistent in the file, so setting it on every connection is cheap.
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
