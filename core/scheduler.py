@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow
@@ -52,9 +52,8 @@ def sweeper(name: str, **trigger) -> Callable:
     return decorator
 
 
-def acquire_lease(holder: str, seconds: int) -> bool:
-    """Take or renew the lease; True when `holder` now holds it. Commits."""
-    now = utcnow()
+def _renew(holder: str, now: datetime, seconds: int) -> bool:
+    """Renew our lease or take an expired one (a guarded UPDATE); commits when it did."""
     renewed = db.session.execute(
         update(SchedulerLease)
         .where(SchedulerLease.name == LEASE_NAME,
@@ -63,32 +62,55 @@ def acquire_lease(holder: str, seconds: int) -> bool:
     ).rowcount
     if renewed:
         db.session.commit()
-        return True
-    if db.session.get(SchedulerLease, LEASE_NAME) is not None:
-        db.session.rollback()
-        return False
-    try:
-        db.session.add(SchedulerLease(name=LEASE_NAME, holder=holder,
-                                      expires_at=now + timedelta(seconds=seconds)))
-        db.session.commit()
-        return True
-    except IntegrityError:  # another process inserted it first
-        db.session.rollback()
-        return False
+    return bool(renewed)
 
 
-def run_sweeper(name: str):
-    """Run one sweeper in its own transaction: commit on success, roll back on error."""
-    try:
-        result = SWEEPERS[name].func()
-        db.session.commit()
-        return result
-    except Exception:
-        db.session.rollback()
-        log.exception("sweeper %s failed", name)
-        raise
-    finally:
-        db.session.remove()
+def acquire_lease(holder: str, seconds: int) -> bool:
+    """Take or renew the lease; True when `holder` now holds it. Commits."""
+    now = utcnow()
+    if _renew(holder, now, seconds):
+        return True
+    # The row may have been inserted meanwhile, by another process or by another of our own
+    # threads (every sweeper starts at once): then the UPDATE again, since it may be ours.
+    if db.session.get(SchedulerLease, LEASE_NAME) is None:
+        try:
+            db.session.add(SchedulerLease(name=LEASE_NAME, holder=holder,
+                                          expires_at=now + timedelta(seconds=seconds)))
+            db.session.commit()
+            return True
+        except IntegrityError:
+            pass
+    db.session.rollback()
+    if _renew(holder, now, seconds):
+        return True
+    db.session.rollback()
+    return False
+
+
+def run_sweeper(name: str, retries: int = 1):
+    """Run one sweeper in its own transaction: commit on success, roll back on error.
+
+    A database error that a new transaction may not meet again (lost connection, deadlock,
+    serialization failure: OperationalError) is retried once, in a fresh session; safe
+    because a sweeper is idempotent and its failed transaction was rolled back whole."""
+    for attempt in range(retries + 1):
+        try:
+            result = SWEEPERS[name].func()
+            db.session.commit()
+            return result
+        except OperationalError:
+            db.session.rollback()
+            if attempt < retries:
+                log.warning("sweeper %s: database error, retrying once", name, exc_info=True)
+                continue
+            log.exception("sweeper %s failed", name)
+            raise
+        except Exception:
+            db.session.rollback()
+            log.exception("sweeper %s failed", name)
+            raise
+        finally:
+            db.session.remove()
 
 
 def start(app, blocking: bool = False):

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from core import audit
@@ -84,6 +85,16 @@ def _sealed(bid: Bid) -> dict:
             "commitment_id": bid.commitment_id}
 
 
+def _lock_job(job: Job) -> None:
+    """Lock the job row for the rest of the transaction and re-read its state. The closing
+    takes the same row lock (its guarded UPDATE), so a bid and the closing serialise: the
+    bid commits before the closing reads the bids, or it sees the job closed; and two
+    first submissions of one agency cannot both insert (the second replaces). PostgreSQL;
+    SQLite serialises writers anyway and ignores FOR UPDATE."""
+    db.session.execute(select(Job.id).where(Job.id == job.id).with_for_update())
+    db.session.refresh(job)
+
+
 def _check_open(job: Job, now: datetime) -> None:
     if not job_queries.bidding_open(job, now):
         raise BiddingClosed(_("Bidding on job %(number)s is closed: bids can no longer be "
@@ -143,6 +154,7 @@ def place_bid(job: Job, agency: Agency, data: BidInput, now: datetime | None = N
     """Place, replace or re-place (after withdrawing) the agency's bid; the bid then stands
     for the job's current terms. Every submission needs the commitment accepted; a new one
     is signed for a new bid, a bid placed again and new terms."""
+    _lock_job(job)
     now = _now(now)
     _check_open(job, now)
     _check_eligible(job, agency)
@@ -185,6 +197,7 @@ def confirm_bid(bid: Bid, commitment_accepted: bool, now: datetime | None = None
 
 
 def withdraw_bid(bid: Bid, now: datetime | None = None) -> None:
+    _lock_job(bid.job)
     now = _now(now)
     _check_open(bid.job, now)
     if bid.status != BidStatus.ACTIVE:
