@@ -1,6 +1,9 @@
 """Production serving: gunicorn options, worker count, the serve command, ProxyFix, and
 SQLite in WAL mode for several worker processes."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from flask import request
 from sqlalchemy import create_engine, text
@@ -85,4 +88,28 @@ def test_sqlite_memory_database_keeps_its_journal(tmp_path):
     configure_sqlite(engine)
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "memory"
+    engine.dispose()
+
+
+def test_sqlite_read_then_write_transactions_queue_instead_of_failing(tmp_path):
+    """The embedded scheduler's threads and the web's all read, then write (the audit chain
+    head, a status guard). With a deferred BEGIN the second writer fails at once with
+    "database is locked"; BEGIN IMMEDIATE makes it wait for the lock instead."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'race.db'}")
+    configure_sqlite(engine)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE counter (n INTEGER)"))
+        conn.execute(text("INSERT INTO counter VALUES (0)"))
+
+    def read_then_write():
+        with engine.begin() as conn:
+            n = conn.execute(text("SELECT n FROM counter")).scalar()
+            time.sleep(0.05)  # the others read meanwhile, unless they wait for the lock
+            conn.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
+
+    with ThreadPoolExecutor(8) as pool:
+        errors = [f.exception() for f in [pool.submit(read_then_write) for _ in range(8)]]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT n FROM counter")).scalar() == 8
+    assert errors == [None] * 8
     engine.dispose()

@@ -159,6 +159,6 @@ def on_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-SQLITE_WRITERS = ("SQLite: concurrent writers through the live server fail with 'database is "
-                  "locked' (deferred BEGIN in WAL mode, core/db.py: a read snapshot cannot be "
-                  "upgraded to a write once another writer committed); PostgreSQL runs it")
+SQLITE_WRITERS = ("SQLite serialises every transaction (BEGIN IMMEDIATE, core/db.py), so "
+                  "dozens of concurrent writers queue past the busy timeout: this load "
+                  "test is for PostgreSQL, which runs it")

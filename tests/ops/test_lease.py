@@ -9,7 +9,7 @@ from sqlalchemy import delete
 
 from core.extensions import db
 from core.scheduler import SchedulerLease, acquire_lease
-from tests.ops.conftest import on_sqlite
+from tests.ops.conftest import SQLITE_WRITERS, on_sqlite
 
 pytestmark = pytest.mark.ops
 
@@ -18,8 +18,7 @@ THREADS = 6  # per holder
 
 def test_first_lease_race_one_holder_all_its_threads(ops_app, ops_url):
     if on_sqlite(ops_url):
-        pytest.skip("SQLite: concurrent read-then-write transactions fail with 'database is "
-                    "locked' (deferred BEGIN in WAL mode, core/db.py); PostgreSQL runs it")
+        pytest.skip(SQLITE_WRITERS)
     with ops_app.app_context():
         db.session.execute(delete(SchedulerLease))
         db.session.commit()

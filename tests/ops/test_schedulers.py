@@ -9,15 +9,14 @@ import pytest
 
 from market.operations import selection
 from tests.ops import world as ops_world
-from tests.ops.conftest import INTERMART, ROOT, on_sqlite
+from tests.ops.conftest import INTERMART, ROOT, SQLITE_WRITERS, on_sqlite
 
 pytestmark = pytest.mark.ops
 
 
 def test_two_schedulers_select_once(ops_app, ops_url, ops_env, ops_home):
     if on_sqlite(ops_url):
-        pytest.skip("SQLite: sweepers running in the scheduler's threads fail with 'database "
-                    "is locked' (deferred BEGIN in WAL mode, core/db.py); PostgreSQL runs it")
+        pytest.skip(SQLITE_WRITERS)
     world = ops_world.build(ops_app, 4, bids=4, deadline_in=1.5)
     time.sleep(2)  # the deadline has passed: the job is due for the closing sweeper
     env = {**ops_env, "SCHEDULER_LEASE_SECONDS": "5"}
