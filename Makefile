@@ -50,6 +50,6 @@ migration: $(VENV)/.installed
 
 # Extract user-facing strings and merge them into the catalogues (then translate the .po).
 messages: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --width=100 \
 		--ignore-dirs='.* __pycache__ .venv instance migrations tests bench build' -o translations/messages.pot .
-	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching --width=100

@@ -60,7 +60,6 @@ def load(instance_path: Path) -> dict:
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", 5)),
         "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15)),
         "PASSWORD_MIN_LENGTH": int(os.environ.get("PASSWORD_MIN_LENGTH", 8)),
-        "SCHEDULER_ENABLED": _flag("SCHEDULER_ENABLED", False),
         "SCHEDULER_LEASE_SECONDS": int(os.environ.get("SCHEDULER_LEASE_SECONDS", 60)),
         "DIRECTORY_PAGE_SIZE": 20,
         # Email (core.mail): sent only when MAIL_SERVER is set; otherwise in-app only.

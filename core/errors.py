@@ -5,6 +5,7 @@ Operations raise these; views turn them into a form message or the matching stat
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 
 class DomainError(Exception):
@@ -34,6 +35,7 @@ def _titles() -> dict[int, str]:
         409: _("Conflict"),
         413: _("File too large"),
         500: _("Server error"),
+        503: _("Service unavailable"),
     }
 
 
@@ -76,6 +78,27 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
         return render_error(error.status, str(error))
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(error: IntegrityError):
+        # A unique key lost a race the form check could not see (two registrations of one
+        # USCC at the same moment): the transaction is rolled back whole.
+        from core.extensions import db
+
+        db.session.rollback()
+        app.logger.warning("integrity conflict on %s: %s", request.path, error.orig)
+        return render_error(409, _("Someone else saved the same record at the same moment. "
+                                   "Nothing of yours was saved; reload the page and check."))
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError):
+        # Lost connection, deadlock, lock timeout: not the user's fault, and nothing was kept.
+        from core.extensions import db
+
+        db.session.rollback()
+        app.logger.exception("database error on %s", request.path)
+        return render_error(503, _("The database is busy or unreachable. Nothing was saved; "
+                                   "please try again in a moment."))
 
     @app.errorhandler(500)
     def _server_error(error):

@@ -350,3 +350,17 @@ def test_commitment_text_names_the_signer():
 
 def test_uscc_is_normalised():
     assert rules.normalise_uscc(" 9134-0100ma000000 1x ") == "91340100MA0000001X"
+
+
+def test_a_registration_losing_the_race_for_its_uscc_gets_a_409_and_keeps_nothing(
+        client, catalogue, db_session, monkeypatch):
+    """Two simultaneous registrations of one code both pass the form's check; the unique key
+    stops the second, which must get a clear conflict, not a crash page."""
+    existing = make_agency()
+    db_session.commit()
+    monkeypatch.setattr(operations.auth_ops, "uscc_taken", lambda code: False)
+    before = counts(db_session)
+    response = post_agency(client, agency_form(catalogue, uscc=existing.uscc))
+    assert response.status_code == 409
+    assert "Someone else saved the same record" in response.get_data(as_text=True)
+    assert counts(db_session) == before

@@ -58,12 +58,12 @@ def ops_home(tmp_path_factory):
 def ops_env(ops_url, ops_home) -> dict:
     """The environment of a platform process on the ops database."""
     return {**os.environ, "DATABASE_URL": ops_url, "SECRET_KEY": "ops-test",
-            "UPLOAD_DIR": str(ops_home / "uploads"), "SCHEDULER_ENABLED": "0"}
+            "UPLOAD_DIR": str(ops_home / "uploads")}
 
 
 @pytest.fixture(scope="session")
 def ops_app(ops_url, ops_home):
-    """A second app on the ops database (not TESTING: errors go through the 500 handler)."""
+    """A second app on the ops database (not TESTING: errors go through the error handlers)."""
     app = create_app({
         "SECRET_KEY": "ops-test",
         "SQLALCHEMY_DATABASE_URI": ops_url,
@@ -72,7 +72,6 @@ def ops_app(ops_url, ops_home):
         "UPLOAD_DIR": str(ops_home / "uploads"),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "BABEL_DEFAULT_LOCALE": "en",
-        "SCHEDULER_ENABLED": False,
     })
     if ops_url.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}

@@ -106,7 +106,7 @@ def _lost_connection(*args, **kwargs):
 
 
 def test_database_error_in_a_request_is_rolled_back(ops_app, monkeypatch):
-    """The bid row is flushed, then the connection is 'lost': the 500 page, nothing kept."""
+    """The bid row is flushed, then the connection is 'lost': a 503 page, nothing kept."""
     world = ops_world.build(ops_app, 1)
     client = ops_app.test_client()
     client.get("/lang/en")
@@ -114,8 +114,8 @@ def test_database_error_in_a_request_is_rolled_back(ops_app, monkeypatch):
     monkeypatch.setattr(bid_ops, "_flag_for_review", _lost_connection)
     response = client.post(f"/jobs/{world.number}/bid",
                            data={"price": "61000.00", "commitment_accepted": "y"})
-    assert response.status_code == 500
-    assert "Nothing was saved; please try again." in response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "Nothing was saved; please try again in a moment." in response.get_data(as_text=True)
     result = ops_world.outcome(ops_app, world.job_id)
     assert result.bids == [] and "bid.place" not in result.actions
     assert result.chain_ok, result.chain_reason
