@@ -130,6 +130,18 @@ def start(app, blocking: bool = False):
             with contextlib.suppress(Exception):  # logged in run_sweeper; next run retries
                 run_sweeper(name)
 
+    def heartbeat():
+        # Renew well inside the lease, so a quiet spell between sweepers or a long sweeper
+        # does not let a standby scheduler take over while this one is alive.
+        with app.app_context():
+            try:
+                acquire_lease(holder, lease_seconds)
+            finally:
+                db.session.remove()
+
+    scheduler.add_job(heartbeat, "interval", seconds=max(1, lease_seconds // 3),
+                      id="lease-heartbeat", next_run_time=utcnow(), max_instances=1,
+                      coalesce=True)
     for item in SWEEPERS.values():
         scheduler.add_job(guarded, args=[item.name], id=item.name, replace_existing=True,
                           max_instances=1, coalesce=True, next_run_time=utcnow(),

@@ -63,3 +63,21 @@ def test_sweeper_decorator_registers_with_its_trigger(monkeypatch):
 
     assert scheduler.SWEEPERS["nightly"].func is nightly
     assert scheduler.SWEEPERS["nightly"].trigger == {"trigger": "cron", "hour": 2}
+
+
+def test_the_scheduler_renews_its_lease_on_a_heartbeat_inside_the_lease(
+        app, db_session, monkeypatch):
+    """Renewal must not wait for a sweeper to fire: a quiet minute would hand the lease to
+    a standby scheduler while this one is alive."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    monkeypatch.setattr(scheduler, "SWEEPERS", {})
+    monkeypatch.setattr(BackgroundScheduler, "start", lambda self, *a, **k: None)
+    monkeypatch.setitem(app.config, "SCHEDULER_LEASE_SECONDS", 60)
+    started = scheduler.start(app)
+    heartbeat = started.get_job("lease-heartbeat")
+    assert heartbeat.trigger.interval == timedelta(seconds=20)
+    heartbeat.func()
+    lease = db_session.get(scheduler.SchedulerLease, scheduler.LEASE_NAME)
+    assert lease is not None and lease.expires_at > utcnow() + timedelta(seconds=50)
+    assert not scheduler.acquire_lease("standby", 60)
