@@ -38,6 +38,11 @@ department_user = roles_required(Role.ORG_ADMIN, Role.STAFF, Role.INSPECTOR,
                                  org_kind=OrgKind.DEPARTMENT)
 
 
+def task_status_labels() -> dict[TaskStatus, str]:
+    return {TaskStatus.ASSIGNED: _("Assigned"), TaskStatus.RESULT_ENTERED: _("Result entered"),
+            TaskStatus.PUBLISHED: _("Published")}
+
+
 def _task(task_id: int) -> Task:
     task = queries.task(task_id)
     if task is None:
@@ -75,7 +80,8 @@ def tasks_mine():
     if status:
         tasks = [t for t in tasks if t.status == status]
     return render_template("inspection/tasks_list.html", tasks=tasks, status=status,
-                           statuses=list(TaskStatus), codes={rc.code: rc for rc in RESULT_CODES})
+                           status_labels=task_status_labels(),
+                           codes={rc.code: rc for rc in RESULT_CODES})
 
 
 def _detail(task: Task, result_form: ResultForm | None = None,
@@ -97,6 +103,7 @@ def _detail(task: Task, result_form: ResultForm | None = None,
     }
     return render_template(
         "inspection/tasks_detail.html", task=task, member=member,
+        status_labels=task_status_labels(),
         is_department=operations.is_plan_department_user(task, current_user),
         result=result_code(task.result_code), attachments=queries.task_attachments(task.id),
         **forms), status

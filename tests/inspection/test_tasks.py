@@ -279,3 +279,12 @@ def test_the_team_sees_the_forms_and_the_agency_its_task_without_them(app, db_se
     page = agency.get(f"/inspection/tasks/{task.id}").get_data(as_text=True)
     assert task.number in page and "Enter the result" not in page
     assert task.number in agency.get("/inspection/tasks/mine").get_data(as_text=True)
+
+
+def test_task_pages_name_the_status_in_words_not_the_code(app, db_session):
+    task = make_task()
+    db_session.commit()
+    client = english_client(app, member_user(task))
+    for url in ("/inspection/tasks/mine", f"/inspection/tasks/{task.id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert ">Assigned</span>" in html and ">assigned</span>" not in html
