@@ -64,10 +64,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def entry_hash(prev_hash: str, at: datetime, actor: str, action: str, entity_type: str,
-               entity_id: str, before: Any, after: Any) -> str:
+def entry_hash(prev_hash: str, at: datetime, actor_id: int | None, actor: str, action: str,
+               entity_type: str, entity_id: str, before: Any, after: Any) -> str:
+    # The account id is hashed beside the name, so an entry cannot be re-attributed.
     payload = json.dumps(
-        [prev_hash, at.isoformat(), actor, action, entity_type, entity_id, before, after],
+        [prev_hash, at.isoformat(), actor_id, actor, action, entity_type, entity_id, before,
+         after],
         sort_keys=True, ensure_ascii=False, separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -92,8 +94,8 @@ def record(action: str, entity_type: str, entity_id: Any, before: dict | None = 
     actor_id, actor_name = actor or _current_actor()
     before, after = _jsonable(before), _jsonable(after)
     at = utcnow()  # microsecond precision survives both SQLite and PostgreSQL
-    digest = entry_hash(head.last_hash, at, actor_name, action, entity_type, str(entity_id),
-                        before, after)
+    digest = entry_hash(head.last_hash, at, actor_id, actor_name, action, entity_type,
+                        str(entity_id), before, after)
     entry = AuditEntry(at=at, actor_id=actor_id, actor=actor_name, action=action,
                        entity_type=entity_type, entity_id=str(entity_id), before=before,
                        after=after, prev_hash=head.last_hash, hash=digest)
@@ -121,8 +123,8 @@ def verify() -> ChainReport:
     for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(500):
         if entry.prev_hash != prev:
             return ChainReport(checked, entry.id, "previous hash does not match the chain")
-        expected = entry_hash(prev, entry.at, entry.actor, entry.action, entry.entity_type,
-                              entry.entity_id, entry.before, entry.after)
+        expected = entry_hash(prev, entry.at, entry.actor_id, entry.actor, entry.action,
+                              entry.entity_type, entry.entity_id, entry.before, entry.after)
         if expected != entry.hash:
             return ChainReport(checked, entry.id, "content does not match its hash")
         prev = entry.hash

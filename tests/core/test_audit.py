@@ -45,6 +45,18 @@ def test_verify_names_the_entry_whose_content_was_edited(runner, db_session):
     assert f"audit chain BROKEN at entry {first.id}: content does not match" in result.output
 
 
+def test_verify_detects_an_entry_attributed_to_another_account(runner, db_session):
+    first, second = _some_history(db_session)
+    someone = make_user(Role.STAFF, make_department("六安市另一个局"), username="someone")
+    db_session.commit()
+    db_session.execute(text("UPDATE audit_entry SET actor_id = :who WHERE id = :id"),
+                       {"who": someone.id, "id": second.id})
+    db_session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"audit chain BROKEN at entry {second.id}: content does not match" in result.output
+
+
 def test_verify_detects_a_deleted_newest_entry(runner, db_session):
     _first, newest = _some_history(db_session)
     db_session.execute(text("DELETE FROM audit_entry WHERE id = :id"), {"id": newest.id})
