@@ -88,3 +88,39 @@ def browser():
     driver.implicitly_wait(5)
     yield driver
     driver.quit()
+
+
+PAGE_WAIT = 15  # seconds a page may take to replace the one a form was sent from
+
+
+def _detached(element) -> bool:
+    """True once `element` has left the document. Chromedriver sometimes reports a node
+    detached mid-check as an 'unhandled inspector error' rather than a stale element."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
+
+
+def send(browser, form) -> None:
+    """Submit `form` with its button and wait for the next page."""
+    from selenium.webdriver.common.by import By
+
+    button = form.find_element(By.CSS_SELECTOR, "button[type=submit]")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    button.click()
+    until_gone(browser, form)
+
+
+def until_gone(browser, element) -> None:
+    """Wait until the page that held `element` has been replaced."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, PAGE_WAIT).until(lambda _driver: _detached(element))

@@ -27,7 +27,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from core.demo import PASSWORD
-from tests.e2e.conftest import INTERMART
+from tests.e2e.conftest import INTERMART, send, until_gone
 from tests.e2e.test_registration_browser import _click, _fill
 
 pytestmark = pytest.mark.browser
@@ -103,11 +103,6 @@ def wait_for(browser, css: str):
         EC.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
-def send(browser, form) -> None:
-    """Submit `form` with its button and wait for the next page."""
-    _click(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-    WebDriverWait(browser, WAIT).until(EC.staleness_of(form))
-
 
 def form_to(browser, action_suffix: str):
     return wait_for(browser, f"form[action$='{action_suffix}']")
@@ -141,7 +136,7 @@ def sign_out(browser) -> None:
     button = form.find_element(By.CSS_SELECTOR, "button[type=submit]")
     WebDriverWait(browser, WAIT).until(EC.visibility_of(button))
     button.click()
-    WebDriverWait(browser, WAIT).until(EC.staleness_of(form))
+    until_gone(browser, form)
     assert not browser.find_elements(By.CSS_SELECTOR, "form[action$='/logout']")
 
 

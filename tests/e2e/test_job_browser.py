@@ -28,7 +28,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from market.data.demo_subjects import AGENCIES
 from market.demo import DEMO_PASSWORD
-from tests.e2e.conftest import INTERMART
+from tests.e2e.conftest import INTERMART, send, until_gone
 from tests.e2e.test_registration_browser import _click, _fill
 
 pytestmark = pytest.mark.browser
@@ -98,11 +98,6 @@ def by_testid(browser, name: str):
     return browser.find_element(By.CSS_SELECTOR, f"[data-testid='{name}']")
 
 
-def send(browser, form) -> None:
-    """Submit `form` with its button and wait for the next page."""
-    _click(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
-    WebDriverWait(browser, WAIT).until(EC.staleness_of(form))
-
 
 def form_to(browser, action_suffix: str):
     return browser.find_element(By.CSS_SELECTOR, f"form[action$='{action_suffix}']")
@@ -125,7 +120,7 @@ def next_action(browser, url: str, number: str) -> None:
     row = browser.find_element(By.CSS_SELECTOR, f"tr[data-job='{number}']")
     link = row.find_element(By.CSS_SELECTOR, "a[data-action]")
     _click(browser, link)
-    WebDriverWait(browser, WAIT).until(EC.staleness_of(row))
+    until_gone(browser, row)
 
 
 def download(browser, href: str) -> bytes:
