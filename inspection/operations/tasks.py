@@ -143,8 +143,7 @@ def enter_result(task: Task, user: User, code: str, findings: str, inspected_on:
     task.result_code, task.findings, task.inspected_on = rc.code, findings, inspected_on
     task.rectification_order, task.rectification_due_on = order, due_on
     task.result_entered_at = now
-    task.publish_due_on = add_working_days(
-        inspected_on, int(settings.get(PUBLISH_WORKING_DAYS[0], PUBLISH_WORKING_DAYS[1])))
+    task.publish_due_on = publication_due(inspected_on)
     for upload in attachments:
         if upload and upload.filename:
             stored = save_upload(upload, DELIVERABLE_KINDS)
@@ -237,19 +236,35 @@ def _notify_published(task: Task, rc) -> None:
 
 # --- Overdue publication (sweeper body) ---------------------------------------------------
 
+def publication_due(inspection_ended_on: date) -> date:
+    """一公开: results are public within 20 working days (setting) of the inspection's end."""
+    return add_working_days(
+        inspection_ended_on, int(settings.get(PUBLISH_WORKING_DAYS[0], PUBLISH_WORKING_DAYS[1])))
+
+
+def _overdue_task_ids(today: date) -> list[int]:
+    """Unflagged tasks past their publication date: an entered result past publish_due_on,
+    or no result at all 20 working days after the inspection window closed."""
+    entered = db.session.scalars(
+        select(Task.id).where(Task.status == TaskStatus.RESULT_ENTERED,
+                              Task.overdue_flagged_at.is_(None), Task.publish_due_on < today))
+    unentered = db.session.execute(
+        select(Task.id, Task.window_ends_on).where(Task.status == TaskStatus.ASSIGNED,
+                                                   Task.overdue_flagged_at.is_(None),
+                                                   Task.window_ends_on < today))
+    return sorted([*entered, *(task_id for task_id, window_end in unentered
+                               if publication_due(window_end) < today)])
+
+
 def flag_unpublished_results(now: datetime | None = None) -> int:
-    """Flag entered results past publish_due_on, once each, and tell the lead department.
+    """Flag tasks overdue for publication, once each, and tell the lead department.
     The UPDATE is guarded by status and by the flag, so reruns flag nothing again."""
     now = now or utcnow()
-    today = local_day(now)
-    due_ids = db.session.scalars(
-        select(Task.id).where(Task.status == TaskStatus.RESULT_ENTERED,
-                              Task.overdue_flagged_at.is_(None), Task.publish_due_on < today)
-        .order_by(Task.id)).all()
     flagged = 0
-    for task_id in due_ids:
+    for task_id in _overdue_task_ids(local_day(now)):
         changed = db.session.execute(
-            update(Task).where(Task.id == task_id, Task.status == TaskStatus.RESULT_ENTERED,
+            update(Task).where(Task.id == task_id,
+                               Task.status.in_([TaskStatus.ASSIGNED, TaskStatus.RESULT_ENTERED]),
                                Task.overdue_flagged_at.is_(None))
             .values(overdue_flagged_at=now)
             .execution_options(synchronize_session=False)).rowcount
@@ -257,14 +272,14 @@ def flag_unpublished_results(now: datetime | None = None) -> int:
             continue  # another run flagged it first
         task = db.session.get(Task, task_id)
         db.session.refresh(task)
+        due = task.publish_due_on or publication_due(task.window_ends_on)
         audit.record("inspection.task.publication_overdue", "inspection_task", task.id,
                      before={"overdue_flagged_at": None},
-                     after={"overdue_flagged_at": now, "publish_due_on": task.publish_due_on})
+                     after={"overdue_flagged_at": now, "publish_due_on": due})
         with force_locale(PLATFORM_LOCALE):
             notify_org(task.plan.lead_department_id,
                        _("Inspection result overdue for publication: %(number)s",
                          number=task.number),
-                       _("It was due to be public by %(due)s.",
-                         due=task.publish_due_on.isoformat()))
+                       _("It was due to be public by %(due)s.", due=due.isoformat()))
         flagged += 1
     return flagged

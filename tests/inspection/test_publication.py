@@ -67,6 +67,27 @@ def test_an_unpublished_result_past_20_working_days_is_flagged_once(db_session):
         AuditEntry.action == "inspection.task.publication_overdue")) == 1
 
 
+def test_a_task_with_no_result_20_working_days_after_its_window_is_flagged_once(db_session):
+    """No result at all is the worst case of an unpublished one: it must not slip through."""
+    task = make_task(window_ends_on=INSPECTED_ON)
+    db_session.commit()
+    task_id, department_id = task.id, task.plan.lead_department_id
+    notices_before = _notices(department_id)
+
+    with time_machine.travel(datetime(2026, 4, 8, 23, 0, tzinfo=BEIJING), tick=False):
+        assert scheduler.run_sweeper("inspection.flag_unpublished_results") == 0  # due today
+    with time_machine.travel(datetime(2026, 4, 9, 0, 5, tzinfo=BEIJING), tick=False):
+        assert scheduler.run_sweeper("inspection.flag_unpublished_results") == 1
+        assert scheduler.run_sweeper("inspection.flag_unpublished_results") == 0
+
+    task = db.session.get(Task, task_id)
+    assert task.status == TaskStatus.ASSIGNED and task.overdue_flagged_at is not None
+    assert _notices(department_id) == notices_before + 1
+    overdue = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "inspection.task.publication_overdue")).one()
+    assert overdue.after["publish_due_on"] == "2026-04-08"
+
+
 def test_public_pages_show_published_results_only(app, db_session):
     public = published(make_task(), "corrected", "公开的检查发现")
     plan = public.plan
