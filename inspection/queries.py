@@ -444,19 +444,23 @@ def _local_year_bounds(now: _datetime) -> tuple[_datetime, _datetime]:
 
 
 def inspected_this_year(plan: Plan, period_id: int, now: _datetime) -> set[int]:
-    """Agencies with a task this (local) year, in another period, under a plan sharing any
-    of this plan's items: the A agencies among them are not drawn again (RULES.md §3)."""
-    item_ids = [i.id for i in plan.items]
+    """Agencies already inspected this (local) year, in another period, for every item of
+    this plan: the A agencies among them are not drawn again (RULES.md §3, "same item").
+    One inspected for only some of the items stays in the pool for the others."""
+    item_ids = {i.id for i in plan.items}
     if not item_ids:
         return set()
     start, end = _local_year_bounds(now)
-    plans_with_items = select(_models.plan_item.c.plan_id).where(
-        _models.plan_item.c.item_id.in_(item_ids))
-    return set(db.session.scalars(
-        select(_models.Task.agency_id)
+    pairs = db.session.execute(
+        select(_models.Task.agency_id, _models.plan_item.c.item_id).distinct()
         .join(_models.PlanPeriod, _models.Task.period_id == _models.PlanPeriod.id)
-        .where(_models.Task.plan_id.in_(plans_with_items), _models.Task.period_id != period_id,
-               _models.PlanPeriod.due_at >= start, _models.PlanPeriod.due_at < end)))
+        .join(_models.plan_item, _models.plan_item.c.plan_id == _models.Task.plan_id)
+        .where(_models.plan_item.c.item_id.in_(item_ids), _models.Task.period_id != period_id,
+               _models.PlanPeriod.due_at >= start, _models.PlanPeriod.due_at < end))
+    covered: dict[int, set[int]] = {}
+    for agency_id, item_id in pairs:
+        covered.setdefault(agency_id, set()).add(item_id)
+    return {agency_id for agency_id, items in covered.items() if items >= item_ids}
 
 
 def available_inspectors(department_ids: list[int],

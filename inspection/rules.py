@@ -88,7 +88,7 @@ def stratum_label(level: str, raised: bool, lowered: bool) -> str:
 def exclude_recent_a(entries: Iterable, already_inspected_this_year: set) -> list:
     """RULES.md §3: a low-risk (A) agency is not drawn again in the same year for the same
     item. `entries` have `.agency_id` and `.level`; the set holds agency ids inspected this
-    year for any of the plan's items."""
+    year for every one of the plan's items."""
     return [e for e in entries
             if not (e.level == "A" and e.agency_id in already_inspected_this_year)]
 

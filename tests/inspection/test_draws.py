@@ -26,6 +26,7 @@ from inspection.operations.draws import draw_period, redraw_member
 from tests.inspection.test_draws_support import (
     NOW,
     make_inspectors,
+    make_item,
     make_period,
     make_pool,
     make_published_plan,
@@ -179,6 +180,22 @@ def test_a_agencies_inspected_this_year_for_the_item_are_skipped(db_session):
     next_year = NOW.replace(year=NOW.year + 1)
     third = draw_period(make_period(plan, next_year), next_year)
     assert len(third) == 4  # a new year: drawn again
+
+
+def test_an_a_agency_inspected_for_one_item_is_still_drawn_for_another(db_session):
+    pool = make_pool({"A": 2})
+    first_plan, (lead, _joint) = make_published_plan(ratios={"A": "100"})
+    make_inspectors(lead, 2)
+    earlier = NOW - timedelta(days=60)
+    assert len(draw_period(make_period(first_plan, earlier), earlier)) == 2
+    other_item = make_item(lead)
+    wider = make_published_plan(ratios={"A": "100"}, items=[first_plan.items[0], other_item])[0]
+    make_inspectors(wider.lead_department, 2)
+    drawn = draw_period(make_period(wider, NOW), NOW)
+    assert {t.agency_id for t in drawn} == {a.id for a in pool["A"]}  # the new item is due
+    same = make_published_plan(ratios={"A": "100"}, items=[first_plan.items[0]])[0]
+    make_inspectors(same.lead_department, 2)
+    assert draw_period(make_period(same, NOW), NOW) == []  # both items now covered this year
 
 
 def test_measures_raise_the_ratio_and_are_recorded(db_session):
