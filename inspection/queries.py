@@ -336,8 +336,11 @@ def published_results(plan_id: int | None = None, agency_id: int | None = None,
         query = query.where(Task.plan_id == plan_id)
     if agency_id is not None:
         query = query.where(Task.agency_id == agency_id)
-    if department_id is not None:
-        query = query.where(Plan.lead_department_id == department_id)
+    if department_id is not None:  # joint inspections count for every department in them
+        joint_plans = select(_models.plan_department.c.plan_id).where(
+            _models.plan_department.c.department_id == department_id)
+        query = query.where(or_(Plan.lead_department_id == department_id,
+                                Plan.id.in_(joint_plans)))
     return list(db.session.scalars(query.limit(limit)))
 
 

@@ -15,7 +15,7 @@ from core.notifications import Notification
 from inspection.models import Task, TaskStatus
 from inspection.operations import tasks as operations
 from tests.clients import english_client
-from tests.factories import make_agency, make_user
+from tests.factories import make_agency, make_department, make_user
 from tests.inspection.builders import make_task
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -118,6 +118,21 @@ def test_public_pages_show_published_results_only(app, db_session):
     assert public.number in department_page and hidden.number not in department_page
     index = client.get("/inspection/public/results").get_data(as_text=True)
     assert public.number in index and hidden.number not in index
+
+
+def test_a_joint_inspection_is_listed_under_each_of_its_departments(app, db_session):
+    task = make_task()
+    joint = make_department("六安市市场监督管理局")
+    task.plan.joint_departments = [joint]
+    published(task, "corrected")
+    other = make_department("六安市水利局")
+    db_session.commit()
+    client = english_client(app)
+    for department_id in (task.plan.lead_department_id, joint.id):
+        page = client.get(f"/inspection/public/departments/{department_id}")
+        assert task.number in page.get_data(as_text=True), department_id
+    page = client.get(f"/inspection/public/departments/{other.id}")
+    assert task.number not in page.get_data(as_text=True)
 
 
 def test_without_a_published_drawn_list_an_unpublished_task_is_not_public(app, db_session):
