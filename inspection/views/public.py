@@ -34,8 +34,13 @@ def public_plan(number: str):
     periods = [p for p in plan.periods if p.status == PeriodStatus.DRAWN]
     drawn = {p.id: queries.drawn_tasks_of_period(p.id) for p in periods} \
         if plan.publish_drawn_list else {}
+    # 一公开: each stratum's size, ratio and count are public, so anyone can check
+    # ceil(ratio × size) and, with the draw's published rank order, which keys were drawn.
+    selections = {p.id: queries.period_selection(p) for p in periods} \
+        if plan.publish_drawn_list else {}
     return render_template("inspection/public_plan.html", plan=plan, periods=periods,
-                           drawn=drawn, results=queries.published_results(plan_id=plan.id),
+                           drawn=drawn, selections=selections,
+                           results=queries.published_results(plan_id=plan.id),
                            codes=_codes())
 
 

@@ -23,6 +23,7 @@ from inspection.models import (
     TaskStatus,
 )
 from inspection.operations.draws import draw_period, redraw_member
+from tests.clients import english_client
 from tests.inspection.test_draws_support import (
     NOW,
     make_inspectors,
@@ -196,6 +197,24 @@ def test_an_a_agency_inspected_for_one_item_is_still_drawn_for_another(db_sessio
     same = make_published_plan(ratios={"A": "100"}, items=[first_plan.items[0]])[0]
     make_inspectors(same.lead_department, 2)
     assert draw_period(make_period(same, NOW), NOW) == []  # both items now covered this year
+
+
+def test_the_public_plan_page_lets_anyone_recompute_the_selection(app, db_session):
+    pool = make_pool({"B": 10, "D": 2})
+    plan, (lead, _joint) = make_published_plan(ratios={"B": "5", "D": "100"})
+    make_inspectors(lead, 2)
+    period = make_period(plan)
+    tasks = draw_period(period, NOW)
+    db_session.commit()
+    html = english_client(app).get(f"/inspection/public/plans/{plan.number}")
+    html = html.get_data(as_text=True)
+    strata = html.split('data-testid="strata"')[1].split("</table>")[0]
+    assert "<td>B</td><td>5 %</td><td>10</td><td>1</td>" in strata  # ceil(5 % × 10) = 1
+    assert "<td>D</td><td>100 %</td><td>2</td><td>2</td>" in strata
+    recomputed = html.split('data-testid="recomputed">')[1].split("</span>")[0].split("、")
+    assert len(recomputed) == 3 == len(tasks)
+    drawn = {a.uscc for a in pool["B"] + pool["D"] if a.id in {t.agency_id for t in tasks}}
+    assert {key.split(":", 1)[1] for key in recomputed} == drawn
 
 
 def test_measures_raise_the_ratio_and_are_recorded(db_session):
