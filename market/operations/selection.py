@@ -453,8 +453,30 @@ def contract_deadline_missed(job: Job, now: datetime) -> bool:
                  "record made.", reason=reason), job_link(job),
                organisation_id=bid.agency.organisation_id)
         cause = _("the contract was not filed in time")
-    select_again(job, now, cause, strict_minimum=False)
+    take_next_ranked(job, now, cause)
     return True
+
+
+def take_next_ranked(job: Job, now: datetime, cause: str) -> None:
+    """RULES.md §1: a winner that does not file its contract is replaced by the next-ranked
+    bidder of the published ranking. Not a new computation: for optimal price (a new mean)
+    or proposals (new price scores) that could crown someone ranked lower."""
+    ranked = sorted((bid for bid in job_queries.valid_bids(job) if bid.rank is not None),
+                    key=lambda bid: bid.rank)
+    if not ranked:
+        select_again(job, now, cause, strict_minimum=False)  # no ranking left: fail or redo
+        return
+    with force_locale(PLATFORM_LOCALE):
+        explanation = _("%(agency)s, next in the published ranking, takes the place of the "
+                        "excluded winner (%(cause)s).", agency=ranked[0].agency.name,
+                        cause=cause)
+    outcome = rules.SelectionOutcome(
+        ranking=[bid.agency.uscc for bid in ranked], winner=ranked[0].agency.uscc,
+        reference_price=job.reference_price, coefficient=job.coefficient,
+        explanation=explanation,
+        scores={bid.agency.uscc: bid.total_score for bid in ranked
+                if bid.total_score is not None})
+    _record_selection(job, outcome, ranked, now, cause=cause)
 
 
 # --- Permissions shared by the views ----------------------------------------------------------

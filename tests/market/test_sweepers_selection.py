@@ -19,7 +19,7 @@ from core.scheduler import SWEEPERS
 from credit.models import Commitment, CreditRecord
 from credit.queries.subjects import subject_for
 from credit.rules import RecordKind
-from market.models import Bid, BidStatus, Funding, Job, JobStatus
+from market.models import Bid, BidStatus, Funding, Job, JobStatus, SelectionMethod
 from market.operations import contracts
 from tests.market.job_builders import SelectionWorld, close_with_bids, pass_deadline, place_bid
 
@@ -136,6 +136,23 @@ def test_a_winner_without_a_contract_in_5_working_days_breaks_its_commitment(wor
     assert job.status == JobStatus.PUBLICITY and job.winner_bid_id == second.id
     assert (second.rank, third.rank) == (1, 2)
     assert job.awarded_at is None and job.contract_due_at is None  # a new award to come
+
+
+def test_the_next_ranked_bidder_takes_the_place_not_a_new_optimal_price_computation(
+        world, db_session):
+    """Ranked 83 000, 86 000, 50 000 for any coefficient in 95–98 % (reference 69 350–71 540).
+    A re-run without the winner would crown 50 000 (new reference 64 600–66 640)."""
+    job = world.job(method=SelectionMethod.OPTIMAL_PRICE, funding=Funding.PRIVATE)
+    low, winner, second = close_with_bids(job, "50000.00", "83000.00", "86000.00",
+                                          agencies=world.agencies)
+    assert job.winner_bid_id == winner.id
+    reference = job.reference_price
+    with time_machine.travel(job.publicity_ends_at + timedelta(seconds=1), tick=False):
+        assert run("market.end_publicity") == 1
+    with time_machine.travel(job.contract_due_at + timedelta(seconds=1), tick=False):
+        assert run("market.contract_deadline") == 1
+    assert job.winner_bid_id == second.id and job.status == JobStatus.PUBLICITY
+    assert (second.rank, low.rank) == (1, 2) and job.reference_price == reference
 
 
 def test_the_job_fails_when_nobody_is_left_to_take_the_place(world, db_session):
