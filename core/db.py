@@ -78,4 +78,7 @@ def configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
+        # IMMEDIATE: take the write lock up front. A deferred transaction that reads, then
+        # writes after another writer committed fails at once with "database is locked"
+        # (the busy timeout cannot help it), which broke the embedded scheduler's threads.
         conn.exec_driver_sql("BEGIN IMMEDIATE")

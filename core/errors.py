@@ -48,6 +48,8 @@ def _explanations() -> dict[int, str]:
         409: _("This cannot be done in the current state."),
         413: _("The upload is larger than the platform accepts."),
         500: _("Something went wrong on our side. Nothing was saved; please try again."),
+        503: _("The database is busy or unreachable. Nothing was saved; please try again "
+               "in a moment."),
     }
 
 
@@ -79,31 +81,27 @@ def register_error_pages(app: Flask) -> None:
     def _domain_error(error: DomainError):
         return render_error(error.status, str(error))
 
+    def _rolled_back(status: int, what: str, reason: str | None = None):
+        """Roll the request's transaction back whole, log it, show the error page."""
+        from core.extensions import db
+
+        db.session.rollback()
+        app.logger.exception("%s on %s", what, request.path)
+        return render_error(status, reason)
+
     @app.errorhandler(IntegrityError)
     def _integrity_error(error: IntegrityError):
         # A unique key lost a race the form check could not see (two registrations of one
-        # USCC at the same moment): the transaction is rolled back whole.
-        from core.extensions import db
-
-        db.session.rollback()
-        app.logger.warning("integrity conflict on %s: %s", request.path, error.orig)
-        return render_error(409, _("Someone else saved the same record at the same moment. "
-                                   "Nothing of yours was saved; reload the page and check."))
+        # USCC at the same moment).
+        return _rolled_back(409, "integrity conflict",
+                            _("Someone else saved the same record at the same moment. "
+                              "Nothing of yours was saved; reload the page and check."))
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(error: OperationalError):
-        # Lost connection, deadlock, lock timeout: not the user's fault, and nothing was kept.
-        from core.extensions import db
-
-        db.session.rollback()
-        app.logger.exception("database error on %s", request.path)
-        return render_error(503, _("The database is busy or unreachable. Nothing was saved; "
-                                   "please try again in a moment."))
+        # Lost connection, deadlock, lock timeout: not the user's fault.
+        return _rolled_back(503, "database error")
 
     @app.errorhandler(500)
     def _server_error(error):
-        from core.extensions import db
-
-        db.session.rollback()
-        app.logger.exception("unhandled error on %s", request.path)
-        return render_error(500)
+        return _rolled_back(500, "unhandled error")

@@ -236,10 +236,13 @@ def _notify_published(task: Task, rc) -> None:
 
 # --- Overdue publication (sweeper body) ---------------------------------------------------
 
-def publication_due(inspection_ended_on: date) -> date:
+def _publication_working_days() -> int:
+    return int(settings.get(PUBLISH_WORKING_DAYS[0], PUBLISH_WORKING_DAYS[1]))
+
+
+def publication_due(inspection_ended_on: date, working_days: int | None = None) -> date:
     """一公开: results are public within 20 working days (setting) of the inspection's end."""
-    return add_working_days(
-        inspection_ended_on, int(settings.get(PUBLISH_WORKING_DAYS[0], PUBLISH_WORKING_DAYS[1])))
+    return add_working_days(inspection_ended_on, working_days or _publication_working_days())
 
 
 def _overdue_task_ids(today: date) -> list[int]:
@@ -252,8 +255,9 @@ def _overdue_task_ids(today: date) -> list[int]:
         select(Task.id, Task.window_ends_on).where(Task.status == TaskStatus.ASSIGNED,
                                                    Task.overdue_flagged_at.is_(None),
                                                    Task.window_ends_on < today))
+    days = _publication_working_days()  # read once, not per task
     return sorted([*entered, *(task_id for task_id, window_end in unentered
-                               if publication_due(window_end) < today)])
+                               if publication_due(window_end, days) < today)])
 
 
 def flag_unpublished_results(now: datetime | None = None) -> int:
