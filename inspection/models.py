@@ -159,7 +159,15 @@ class PlanPeriod(Base):
     object_draw_id: Mapped[int] = mapped_column(ForeignKey("draw.id"))  # committed in advance
     team_draw_id: Mapped[int | None] = mapped_column(ForeignKey("draw.id"))
     pool_snapshot: Mapped[list | None] = mapped_column(JSON)  # agencies with level, per stratum
+    # What the team assignment started from (inspectors by department, open-task load,
+    # declared conflicts, team size) and the teams it gave, so anyone can recompute them.
+    team_inputs: Mapped[dict | None] = mapped_column(JSON)
     drawn_at: Mapped[datetime | None]
+    # A due period that could not be drawn (no eligible inspector, say): why, how often it
+    # was tried, and when; the lead department is told once per distinct reason.
+    draw_error: Mapped[str | None] = mapped_column(Text)
+    draw_attempts: Mapped[int] = mapped_column(default=0)
+    draw_attempted_at: Mapped[datetime | None]
 
     plan: Mapped[Plan] = relationship(back_populates="periods")
 
@@ -191,6 +199,7 @@ class Task(Base):
     rectification_due_on: Mapped[date | None]
     follow_up: Mapped[str | None] = mapped_column(Text)
     followed_up_at: Mapped[datetime | None]
+    rectification_flagged_at: Mapped[datetime | None]  # deadline passed without follow-up
     inspected_on: Mapped[date | None]  # the inspection's end
     result_entered_at: Mapped[datetime | None]
     publish_due_on: Mapped[date | None]  # 20 working days after inspected_on

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 05:26:25.503937
+Create Date: 2026-12-07 21:00:45.391907
 
 """
 
@@ -1208,7 +1208,11 @@ def upgrade():
         sa.Column("object_draw_id", sa.Integer(), nullable=False),
         sa.Column("team_draw_id", sa.Integer(), nullable=True),
         sa.Column("pool_snapshot", sa.JSON(), nullable=True),
+        sa.Column("team_inputs", sa.JSON(), nullable=True),
         sa.Column("drawn_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("draw_error", sa.Text(), nullable=True),
+        sa.Column("draw_attempts", sa.Integer(), nullable=False),
+        sa.Column("draw_attempted_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["object_draw_id"], ["draw.id"], name=op.f("fk_inspection_period_object_draw_id_draw")
         ),
@@ -1385,6 +1389,7 @@ def upgrade():
         sa.Column("rectification_due_on", sa.Date(), nullable=True),
         sa.Column("follow_up", sa.Text(), nullable=True),
         sa.Column("followed_up_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("rectification_flagged_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("inspected_on", sa.Date(), nullable=True),
         sa.Column("result_entered_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("publish_due_on", sa.Date(), nullable=True),
