@@ -73,8 +73,10 @@ def _draw_or_404(draw_id: int) -> randomness.Draw:
 def detail(draw_id: int):
     record = _draw_or_404(draw_id)
     check = rows = None
+    disclosed = randomness.disclosed(record)
     if record.drawn_at is not None:
         check = randomness.verify(record)
+    if record.drawn_at is not None and disclosed:
         try:
             rows = ranked_rows(record.seed, record.algorithm, record.candidates or [],
                                record.pick)
@@ -82,8 +84,10 @@ def detail(draw_id: int):
             rows = None  # the check above names the problem
     weighted = record.algorithm == randomness.WEIGHTED_ALGORITHM
     return render_template("draws/detail.html", record=record, check=check, rows=rows,
-                           reference_url=reference_link(record.reference), weighted=weighted,
-                           verify_lines=_form_lines(record.candidates, weighted))
+                           disclosed=disclosed, reference_url=reference_link(record.reference),
+                           weighted=weighted,
+                           verify_lines=_form_lines(record.candidates, weighted) if disclosed
+                           else None)
 
 
 PREFILL_LIMIT = 200  # candidates passed to the verify form in its address
@@ -99,7 +103,8 @@ def _form_lines(candidates: list[dict] | None, weighted: bool) -> str | None:
 @bp.get("/<int:draw_id>.json")
 def download(draw_id: int):
     record = _draw_or_404(draw_id)
-    return Response(randomness.published(record), mimetype="application/json",
+    return Response(randomness.published(record, randomness.disclosed(record)),
+                    mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="draw-{draw_id}.json"'})
 
 

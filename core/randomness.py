@@ -15,11 +15,16 @@
    published before the candidates were known. `verify()` also compares the row with what
    the hash-chained audit log recorded when the hash was published and the draw made, so a
    rewritten seed, hash or candidate list shows even when the result still recomputes.
+5. A domain that derives more from a draw (a selection per stratum, teams) registers a check
+   of it by purpose (`register_check`), so the same three doors report it too; a domain
+   whose draw lists must stay private (an inspection plan that does not publish who is
+   drawn) registers who may see them (`register_disclosure`).
 """
 
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Context, Decimal
@@ -59,6 +64,26 @@ class Draw(Base):
     @property
     def public_seed(self) -> str | None:
         return self.seed if self.drawn_at else None
+
+
+# purpose → check(record) → [(passed, what was checked)]; purpose → may_see(record) → bool.
+# Registered by the domains on import, so core never imports them.
+DERIVED_CHECKS: dict[str, Callable[[Draw], list[tuple[bool, str]]]] = {}
+DISCLOSURES: dict[str, Callable[[Draw], bool]] = {}
+
+
+def register_check(purpose: str, check: Callable[[Draw], list[tuple[bool, str]]]) -> None:
+    DERIVED_CHECKS[purpose] = check
+
+
+def register_disclosure(purpose: str, may_see: Callable[[Draw], bool]) -> None:
+    DISCLOSURES[purpose] = may_see
+
+
+def disclosed(record: Draw) -> bool:
+    """Whether the current viewer may see the seed, candidates and result (default: all)."""
+    may_see = DISCLOSURES.get(record.purpose)
+    return may_see is None or may_see(record)
 
 
 @dataclass(frozen=True)
@@ -171,12 +196,13 @@ class Verification:
     result_matches: bool = False  # recomputing from seed and candidates gives the result
     matches_audit: bool = False  # hash, seed, candidates, result as the audit log recorded
     recomputed: list[str] = field(default_factory=list)
+    derived: list[tuple[bool, str]] = field(default_factory=list)  # the domain's checks
     problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.drawn and self.seed_matches_hash and self.result_matches \
-            and self.matches_audit
+            and self.matches_audit and all(passed for passed, _ in self.derived)
 
     @property
     def reason(self) -> str:
@@ -204,6 +230,9 @@ def verify(record: Draw) -> Verification:
     check.matches_audit = audit_problem is None
     if audit_problem:
         check.problems.append(audit_problem)
+    derived_check = DERIVED_CHECKS.get(record.purpose)
+    check.derived = derived_check(record) if derived_check else []
+    check.problems += [f"failed: {text}" for passed, text in check.derived if not passed]
     return check
 
 
@@ -219,16 +248,16 @@ def _audit_mismatch(record: Draw) -> str | None:
     return None
 
 
-def published(record: Draw) -> str:
+def published(record: Draw, disclose: bool = True) -> str:
     """The draw as anyone may download it to recompute it elsewhere (JSON). Before the draw
-    only the hash of the seed is public."""
-    drawn = record.drawn_at is not None
+    only the hash of the seed is public; so it stays when the draw is not `disclose`d."""
+    drawn = record.drawn_at is not None and disclose
     return json.dumps({
         "id": record.id, "purpose": record.purpose, "reference": record.reference,
         "seed_hash": record.seed_hash,
         "committed_at": record.committed_at.isoformat() if record.committed_at else None,
-        "drawn_at": record.drawn_at.isoformat() if drawn else None,
-        "seed": record.public_seed,
+        "drawn_at": record.drawn_at.isoformat() if record.drawn_at else None,
+        "seed": record.public_seed if drawn else None,
         "algorithm": record.algorithm if drawn else None,
         "candidates": record.candidates if drawn else None,
         "pick": record.pick if drawn else None,
@@ -249,7 +278,8 @@ def describe(record: Draw, check: Verification) -> str:
               f"recomputed {', '.join(check.recomputed)}"]
     for ok, text in [(check.seed_matches_hash, "seed matches its published hash"),
                      (check.result_matches, "recomputed result equals the stored result"),
-                     (check.matches_audit, "record matches the audit trail")]:
+                     (check.matches_audit, "record matches the audit trail"),
+                     *check.derived]:
         lines.append(f"  [{'ok' if ok else 'FAIL'}] {text}")
     lines.append("VERIFIED" if check.ok else f"MISMATCH: {check.reason}")
     return "\n".join(lines)

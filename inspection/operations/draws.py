@@ -9,9 +9,12 @@ How a period's draw can be checked from what is published:
   stratum's ratio, size and count; the drawn agencies are, for each stratum, its first
   `count` keys in the published rank order (`rules.select_per_stratum`), so
   `intermart verify-draw` of the object draw reproduces every selection.
-- Teams: a second draw (`team_draw_id`) ranks the available inspectors of the plan's
-  departments ("inspector:<id>"); `rules.assign_teams` then takes, per object in the object
-  rank order, the least-loaded eligible inspector, ties by that rank.
+- Teams: a second draw (`team_draw_id`, committed with the first) ranks the available
+  inspectors of the plan's departments ("inspector:<id>"); `rules.assign_teams` then takes,
+  per object in the object rank order, the least-loaded eligible inspector, ties by that
+  rank. Its inputs (inspectors by department, open-task load, declared conflicts, team size)
+  and the teams it gave are kept in `team_inputs`, and `verify-draw` of the team draw
+  recomputes the teams and compares them with the tasks' (inspection/verification.py).
 - A redraw after a post-draw conflict is its own draw over the least-loaded eligible
   inspectors of the member's department; its first-ranked candidate joins the team.
 """
@@ -45,10 +48,10 @@ from inspection.models import (
     TaskInspector,
     TaskStatus,
 )
+from inspection.operations.plans import TEAMS_PURPOSE
 
 TASK_NUMBER_PREFIX = "JCRW"
 MODULE = "inspection"
-TEAMS_PURPOSE = "inspection.teams"
 REDRAW_PURPOSE = "inspection.redraw"
 # Explicit transition tables (ARCHITECTURE.md "Conventions").
 PERIOD_TRANSITIONS = {PeriodStatus.COMMITTED: {PeriodStatus.DRAWN}}
@@ -181,23 +184,34 @@ def _draw_teams(plan: Plan, period: PlanPeriod,
     if not inspectors:
         raise Conflict(_("No available inspector in the plan's departments: the period "
                          "cannot be drawn."))
-    record = randomness.commit(TEAMS_PURPOSE, f"plan:{plan.number}:{period.period_key}")
-    period.team_draw_id = record.id
-    ranked = randomness.draw(record, [_inspector_candidate(p) for p in inspectors],
-                             pick=len(inspectors))
+    ranked = randomness.draw(_team_draw(plan, period),
+                             [_inspector_candidate(p) for p in inspectors], pick=len(inspectors))
     by_department = {d: [inspector_key(p.id) for p in inspectors
                          if p.user.organisation_id == d] for d in departments}
     pairs = queries.conflicted_pairs(set(agency_of.values()))
-    conflicts = {(inspector_key(inspector_id), key) for key, agency_id in agency_of.items()
-                 for inspector_id, conflicted in pairs if conflicted == agency_id}
+    conflicts = sorted((inspector_key(inspector_id), key) for key, agency_id in agency_of.items()
+                       for inspector_id, conflicted in pairs if conflicted == agency_id)
     load = {inspector_key(i): n for i, n in queries.open_task_load().items()}
     try:
-        teams = rules.assign_teams(list(agency_of), by_department, conflicts, plan.team_size,
-                                   ranked, load)
+        teams = rules.assign_teams(list(agency_of), by_department, set(conflicts),
+                                   plan.team_size, ranked, load)
     except rules.TeamUnavailable as error:
         raise Conflict(_team_error(error)) from error
+    period.team_inputs = {"team_size": plan.team_size, "objects": list(agency_of),
+                          "agencies": agency_of, "departments": list(by_department.items()),
+                          "load": load, "conflicts": conflicts, "teams": teams}
     profiles = {inspector_key(p.id): p for p in inspectors}
     return {key: [profiles[member] for member in team] for key, team in teams.items()}
+
+
+def _team_draw(plan: Plan, period: PlanPeriod) -> Draw:
+    """The team draw committed with the period; periods committed before that was done
+    commit theirs now."""
+    if period.team_draw_id is not None:
+        return db.session.get(Draw, period.team_draw_id)
+    record = randomness.commit(TEAMS_PURPOSE, f"plan:{plan.number}:{period.period_key}")
+    period.team_draw_id = record.id
+    return record
 
 
 def _team_error(error: rules.TeamUnavailable) -> str:

@@ -31,6 +31,7 @@ DEFAULT_RATIOS_KEY = "inspection.default_ratios"
 DEFAULT_RATIOS = {"A": 2, "B": 5, "C": 20, "D": 100}  # per cent, RULES.md §3
 NUMBER_PREFIX = "JCJH"
 DRAW_PURPOSE = "inspection.objects"
+TEAMS_PURPOSE = "inspection.teams"
 
 
 def declare_settings() -> None:
@@ -306,14 +307,17 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _add_period(plan: Plan, due_at: datetime) -> PlanPeriod | None:
-    """Commit the period's object draw and insert the row. (plan, period_key) is unique:
-    when another process inserted it first, this one's savepoint rolls back, draw included."""
+    """Commit the period's object and team draws and insert the row. (plan, period_key) is
+    unique: when another process inserted it first, this one's savepoint rolls back, draws
+    included. Both seeds are fixed now, before anyone knows the pool or the inspectors."""
     key = rules.period_key(due_at.astimezone(LOCAL_TZ))
+    reference = f"plan:{plan.number}:{key}"
     try:
         with db.session.begin_nested():
-            record = randomness.commit(DRAW_PURPOSE, f"plan:{plan.number}:{key}")
+            objects = randomness.commit(DRAW_PURPOSE, reference)
+            teams = randomness.commit(TEAMS_PURPOSE, reference)
             period = PlanPeriod(plan_id=plan.id, period_key=key, due_at=due_at,
-                                object_draw_id=record.id)
+                                object_draw_id=objects.id, team_draw_id=teams.id)
             db.session.add(period)
             db.session.flush()
     except IntegrityError:

@@ -85,11 +85,12 @@ def make_published_plan(joint: bool = False, ratios: dict | None = None, team_si
 
 
 def make_period(plan, due_at: datetime = NOW) -> PlanPeriod:
-    """A committed period: the object draw's seed hash published in advance."""
+    """A committed period: the object and team draws' seed hashes published in advance."""
     key = rules.period_key(due_at.astimezone(LOCAL_TZ))
-    record = randomness.commit("inspection.objects", f"plan:{plan.number}:{key}")
+    objects = randomness.commit("inspection.objects", f"plan:{plan.number}:{key}")
+    teams = randomness.commit("inspection.teams", f"plan:{plan.number}:{key}")
     period = PlanPeriod(plan_id=plan.id, period_key=key, due_at=due_at,
-                        object_draw_id=record.id)
+                        object_draw_id=objects.id, team_draw_id=teams.id)
     db.session.add(period)
     db.session.flush()
     return period

@@ -178,11 +178,14 @@ def test_publishing_commits_one_draw_per_fixed_date(db_session):
     plan = make_plan(make_department(), dates=days, now=NOW)
     assert [p.period_key for p in plan.periods] == ["2026-06-16T09:00", "2026-07-25T09:00"]
     assert plan.periods[0].due_at.replace(tzinfo=UTC) == datetime(2026, 6, 16, 1, 0, tzinfo=UTC)
-    for period in plan.periods:
-        draw = db_session.get(Draw, period.object_draw_id)
-        assert draw.purpose == "inspection.objects"
-        assert draw.reference == f"plan:{plan.number}:{period.period_key}"
-        assert draw.drawn_at is None and draw.public_seed is None and len(draw.seed_hash) == 64
+    for period in plan.periods:  # both seeds are fixed before the pool and inspectors are
+        for draw_id, purpose in [(period.object_draw_id, "inspection.objects"),
+                                 (period.team_draw_id, "inspection.teams")]:
+            draw = db_session.get(Draw, draw_id)
+            assert draw.purpose == purpose
+            assert draw.reference == f"plan:{plan.number}:{period.period_key}"
+            assert draw.drawn_at is None and draw.public_seed is None
+            assert len(draw.seed_hash) == 64
 
 
 def test_cron_plan_commits_four_periods_and_tops_up_idempotently(db_session):
