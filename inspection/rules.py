@@ -3,6 +3,7 @@ their own section below."""
 
 import math
 from collections.abc import Hashable, Iterable, Mapping
+from datetime import timedelta
 from decimal import Decimal
 
 # --- I2: the draw (objects per stratum, then teams) ----------------------------------------
@@ -149,7 +150,17 @@ PLAN_TRANSITIONS = {  # (status, action) → new status; RULES.md §3 "Plan"
 }
 EDITABLE_STATUSES = ("draft",)
 PERIODS_AHEAD = 4  # a cron plan keeps this many future periods committed (seed hash public)
+MAX_DRAW_RETRY_MINUTES = 60
 DRAW_HOUR = 9  # a fixed-date period draws at 09:00 Beijing time
+
+
+def draw_retry_delay(attempts: int) -> timedelta:
+    """How long a due period that could not be drawn waits before the next try: 1, 2, 4 …
+    minutes, at most an hour, so a fixed cause (inspectors added) is picked up soon without
+    retrying a lasting one every minute."""
+    if attempts <= 0:
+        return timedelta(0)
+    return timedelta(minutes=min(MAX_DRAW_RETRY_MINUTES, 2 ** min(attempts - 1, 10)))
 
 
 def plan_transition(status: str, action: str) -> str | None:

@@ -22,6 +22,7 @@ How a period's draw can be checked from what is published:
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
@@ -35,6 +36,7 @@ from core.notifications import notify
 from core.pdf import document_number
 from core.randomness import Candidate, Draw
 from credit.models import Effect
+from credit.operations.lists import PLATFORM_LOCALE
 from credit.queries.restrictions import record_execution, restrictions_for_many
 from credit.queries.subjects import local_today
 from inspection import queries, rules
@@ -268,11 +270,39 @@ def _notify(task: Task) -> None:
 
 
 def task_link(task: Task) -> str | None:
-    """The task page's path, built without a request too (the sweeper has none)."""
+    return _path("inspection.task_detail", task_id=task.id)
+
+
+def _path(endpoint: str, **values) -> str | None:
+    """A page's path, built without a request too (the sweeper has none)."""
     try:
-        return current_app.url_map.bind("").build("inspection.task_detail", {"task_id": task.id})
-    except LookupError:  # werkzeug BuildError: no task page registered
+        return current_app.url_map.bind("").build(endpoint, values)
+    except LookupError:  # werkzeug BuildError: no such page registered
         return None
+
+
+def record_draw_failure(period: PlanPeriod, reason: str, now: datetime) -> None:
+    """A due period that could not be drawn: keep why, how often and when (the sweeper
+    waits `rules.draw_retry_delay` before the next try), and tell the lead department once
+    per distinct reason, so someone fixes the cause instead of a log line nobody reads."""
+    new_reason = reason != period.draw_error
+    before = {"draw_error": period.draw_error, "draw_attempts": period.draw_attempts}
+    period.draw_error, period.draw_attempted_at = reason, now
+    period.draw_attempts = (period.draw_attempts or 0) + 1
+    db.session.flush()
+    if not new_reason:
+        return
+    audit.record("inspection.period.draw_failed", "inspection_period", period.id,
+                 before=before, after={"draw_error": reason,
+                                       "draw_attempts": period.draw_attempts})
+    plan = period.plan
+    with force_locale(PLATFORM_LOCALE):
+        notify(_("Inspection plan %(number)s: the draw of %(period)s could not be made",
+                 number=plan.number, period=period.period_key.replace("T", " ")),
+               _("%(reason)s It is retried automatically; the plan page shows the latest "
+                 "attempt.", reason=reason),
+               _path("inspection.plan_detail", number=plan.number),
+               organisation_id=plan.lead_department_id)
 
 
 # --- redraw after a conflict declared post-draw -------------------------------------------
