@@ -195,6 +195,14 @@ def conflict_between(inspector_id: int, agency_id: int) -> InspectorConflict | N
         InspectorConflict.agency_id == agency_id))
 
 
+def members_awaiting_replacement(task) -> set[int]:
+    """Current team members (row ids) who declared a conflict with the task's agency: a
+    redraw found nobody eligible to replace them yet (operations/draws.py)."""
+    current = {m.inspector_id: m.id for m in task.team if m.replaced_at is None}
+    conflicted = {inspector_id for inspector_id, _ in conflicted_pairs({task.agency_id})}
+    return {row_id for inspector_id, row_id in current.items() if inspector_id in conflicted}
+
+
 def agency_by_uscc(uscc: str) -> Agency | None:
     return market_queries.agency_by_uscc(uscc.strip().upper())
 

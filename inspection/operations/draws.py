@@ -309,26 +309,55 @@ def record_draw_failure(period: PlanPeriod, reason: str, now: datetime) -> None:
 
 
 def redraw_member(member: TaskInspector, reason: str,
-                  now: datetime | None = None) -> TaskInspector:
+                  now: datetime | None = None) -> TaskInspector | None:
     """Replace a team member who declares a conflict after the draw (RULES.md §3): the
     conflict is recorded (unless already declared), a new committed and drawn Draw runs over
     the least-loaded eligible inspectors of the same department (available, no conflict
     with the agency, never on this team); the old row is marked replaced with the reason
-    and the draw; the winner gets a new row."""
+    and the draw; the winner gets a new row. With nobody eligible left the conflict still
+    stands: the member awaits a replacement (None), the lead department is told, and no
+    result can be entered until `retry_replacement` succeeds."""
     now = now or utcnow()
     reason = (reason or "").strip()
-    task = member.task
-    if member.replaced_at is not None:
-        raise Conflict(_("This team member has already been replaced."))
-    if task.status not in REDRAW_ALLOWED:
-        raise Conflict(_("The team of a task whose result is entered cannot change."))
+    _require_replaceable(member)
     if not reason:
         raise DomainError(_("Give the reason for the replacement."))
+    declared = _declare_conflict(member, reason, now)
+    replacement = _replace(member, reason, now, declared)
+    if replacement is None:
+        _await_replacement(member, reason)
+    return replacement
+
+
+def retry_replacement(member: TaskInspector, now: datetime | None = None) -> TaskInspector:
+    """Draw the replacement of a member who declared a conflict when nobody was eligible
+    (the plan's departments may have added or freed an inspector since)."""
+    now = now or utcnow()
+    _require_replaceable(member)
+    conflict = queries.conflict_between(member.inspector_id, member.task.agency_id)
+    if conflict is None:
+        raise Conflict(_("This team member has not declared a conflict."))
+    replacement = _replace(member, conflict.reason, now, declared=False)
+    if replacement is None:
+        raise Conflict(_("Still no other eligible inspector of this department: add or free "
+                         "one, then try again."))
+    return replacement
+
+
+def _require_replaceable(member: TaskInspector) -> None:
+    if member.replaced_at is not None:
+        raise Conflict(_("This team member has already been replaced."))
+    if member.task.status not in REDRAW_ALLOWED:
+        raise Conflict(_("The team of a task whose result is entered cannot change."))
+
+
+def _replace(member: TaskInspector, reason: str, now: datetime,
+             declared: bool) -> TaskInspector | None:
+    """The recorded redraw itself; None when no inspector of the department is eligible."""
+    task = member.task
     candidates = _redraw_candidates(task, member.department_id)
     if not candidates:
-        raise Conflict(_("No other eligible inspector of this department: the member cannot "
-                         "be replaced."))
-    declared = _declare_conflict(member, reason, now)
+        return None
     record = randomness.commit(REDRAW_PURPOSE, f"task:{task.number}")
     winner_key = randomness.draw(record, [_inspector_candidate(p) for p in candidates])[0]
     winner = next(p for p in candidates if inspector_key(p.id) == winner_key)
@@ -347,6 +376,21 @@ def redraw_member(member: TaskInspector, reason: str,
                  after={"inspector_id": winner.id, "reason": reason, "draw_id": record.id,
                         "conflict_declared": declared})
     return replacement
+
+
+def _await_replacement(member: TaskInspector, reason: str) -> None:
+    task = member.task
+    audit.record("inspection.team.awaiting_replacement", "inspection_task", task.id,
+                 after={"inspector_id": member.inspector_id, "reason": reason})
+    department = db.session.get(Organisation, member.department_id)
+    with force_locale(PLATFORM_LOCALE):
+        notify(_("Inspection task %(number)s needs a replacement inspector", number=task.number),
+               _("%(inspector)s declared a conflict of interest with %(agency)s and no other "
+                 "eligible inspector of %(department)s is available. Add or free one, then "
+                 "draw the replacement on the task page; no result can be entered before.",
+                 inspector=member.inspector.user.display_name,
+                 agency=task.agency.organisation.name, department=department.name),
+               task_link(task), organisation_id=task.plan.lead_department_id)
 
 
 def _declare_conflict(member: TaskInspector, reason: str, now: datetime) -> bool:

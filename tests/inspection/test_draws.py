@@ -22,7 +22,7 @@ from inspection.models import (
     TaskInspector,
     TaskStatus,
 )
-from inspection.operations.draws import draw_period, redraw_member
+from inspection.operations.draws import draw_period, redraw_member, retry_replacement
 from tests.clients import english_client
 from tests.inspection.test_draws_support import (
     NOW,
@@ -318,14 +318,29 @@ def test_redraw_picks_among_the_least_loaded_of_the_department(db_session):
     assert [c["key"] for c in record.candidates] == [f"inspector:{spare[1].id}"]
 
 
-def test_redraw_without_an_eligible_inspector_is_refused(db_session):
+def test_a_conflict_with_nobody_to_replace_stands_until_the_retry_succeeds(db_session):
     make_pool({"D": 1})
     plan, (lead, _joint) = make_published_plan()
     make_inspectors(lead, 2)
     [task] = draw_period(make_period(plan), NOW)
+    leaving = task.team[0]
+
+    assert redraw_member(leaving, "配偶在该机构任职", NOW) is None
+
+    assert leaving.replaced_at is None  # still on the team, but awaiting a replacement
+    assert queries.members_awaiting_replacement(task) == {leaving.id}
+    conflict = queries.conflict_between(leaving.inspector_id, task.agency_id)
+    assert conflict.reason == "配偶在该机构任职"
+    told = db_session.scalars(select(Notification).where(
+        Notification.organisation_id == lead.id)).all()
+    assert [n.link for n in told] == [f"/inspection/tasks/{task.id}"]
     with pytest.raises(Conflict):
-        redraw_member(task.team[0], "回避", NOW)
-    assert task.team[0].replaced_at is None
+        retry_replacement(leaving, NOW)  # nobody new yet
+    [spare] = make_inspectors(lead, 1)
+    new = retry_replacement(leaving, NOW + timedelta(hours=1))
+    assert new.inspector_id == spare.id and leaving.replacement_reason == "配偶在该机构任职"
+    assert leaving.replaced_at == NOW + timedelta(hours=1)
+    assert queries.members_awaiting_replacement(task) == set()
 
 
 def test_task_numbers_continue_within_the_year(db_session):
