@@ -1,25 +1,30 @@
 """Inspection demo data (RULES.md §3): the item list, the demo inspectors in the pool, one
 declared conflict, and one published plan per lead department — among them a joint plan of
 自然资源和规划局 and 市场监督管理局 whose first draw date has passed (the scheduler draws it at
-once) and whose second is ahead.
+once) and whose second is ahead — and one past plan of 水利局 with 生态环境局 whose drawn task
+has a result entered weeks ago and a rectification deadline that passed without a follow-up,
+flagged as overdue (RULES.md §3 "rectification order with deadline and follow-up").
 
 Idempotent: what exists (item codes, profiles, the conflict, plans by name) is left alone.
 Everything goes through the operations. Runs after core, credit and market demo data.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from core.auth import operations as auth_ops
 from core.auth.models import Organisation, Role, User
-from core.calendar import LOCAL_TZ
+from core.calendar import LOCAL_TZ, add_working_days, is_workday
 from core.demo import DEPARTMENTS, PASSWORD
 from core.extensions import db
 from inspection import data, queries
 from inspection.models import Plan, ScheduleKind
 from inspection.operations import catalogue as catalogue_ops
+from inspection.operations import draws as draw_ops
 from inspection.operations import plans as plan_ops
+from inspection.operations import tasks as task_ops
+from market import queries as market_queries
 from market.models import Agency
 
 # (lead department, drafting staff username, plan name, joint departments, item codes,
@@ -93,6 +98,61 @@ def _load_plan(lead_name, staff_name, name, joint, codes, schedule) -> list:
     return login
 
 
+# A plan drawn in the past whose task's rectification is overdue: (lead, drafting staff, name,
+# joint, item codes, service item of the pool, inspector entering the result, result code,
+# findings, rectification order, and the timing: the draw that many days ago, the inspection's
+# end that many working days after it, the rectification due that many days after that).
+OVERDUE_RECTIFICATION = (
+    data.SL, "slj_staff", "水土保持方案编制单位技术服务专项抽查", [data.STHJ], ["CC-SL-001"],
+    "ZJ-SL-001", "slj_insp1", "corrected",
+    "抽查该机构近一年编制的3份生产建设项目水土保持方案，其中1份弃渣场选址论证不充分、"
+    "拦挡措施工程量与设计图纸不一致，编制人员未按规定签署。",
+    "责令10日内修改完善该方案弃渣场论证和拦挡措施工程量，补签编制人员签字，并报送书面整改报告。",
+    (26, 4, 10),
+)
+
+
+def _workday_on_or_before(day):
+    while not is_workday(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def _load_overdue_rectification() -> list:
+    """Draft, approve and publish the plan before its draw date, draw it on that date, enter
+    the team's result, then flag what is overdue now — all through the operations, at the
+    dates they would have happened."""
+    (lead_name, staff_name, name, joint, codes, service_code, inspector_name, code, findings,
+     order, (drawn_days_ago, inspection_working_days, rectify_days)) = OVERDUE_RECTIFICATION
+    lead, admin = data.department(lead_name), _user(f"{_prefix(lead_name)}_admin")
+    inspector = _user(inspector_name)
+    service_item = market_queries.service_item_by_code(service_code)
+    if None in (lead, admin, inspector, service_item) \
+            or any(data.department(d) is None for d in joint):
+        return []
+    staff = _staff(staff_name, lead)
+    login = [(staff_name, PASSWORD, f"department staff · {lead_name}")]
+    if db.session.scalar(select(Plan).where(Plan.name == name)) is not None:
+        return login
+    today = datetime.now(LOCAL_TZ).date()
+    draw_day = _workday_on_or_before(today - timedelta(days=drawn_days_ago))
+    inspected_on = add_working_days(draw_day, inspection_working_days)
+    drafted_at = datetime.combine(draw_day - timedelta(days=3), time(10), LOCAL_TZ)
+    plan_input = _plan_input(name, joint, codes, ("dates", 3), draw_day - timedelta(days=3))
+    plan_input.service_item_id, plan_input.min_count = service_item.id, 1
+    plan = plan_ops.draft(staff, plan_input, now=drafted_at)
+    plan_ops.approve(admin, plan, now=drafted_at)
+    plan_ops.publish(staff, plan, now=drafted_at)
+    (period,) = plan.periods
+    for task in draw_ops.draw_period(period, now=period.due_at.replace(tzinfo=UTC)):
+        if task_ops.team_member(task, inspector) is not None:
+            entered_at = datetime.combine(inspected_on, time(16), LOCAL_TZ)
+            task_ops.enter_result(task, inspector, code, findings, inspected_on, order,
+                                  inspected_on + timedelta(days=rectify_days), now=entered_at)
+    task_ops.flag_overdue_rectifications()
+    return login
+
+
 def _prefix(department_name: str) -> str:
     return next(row[0] for row in DEPARTMENTS if row[1] == department_name)
 
@@ -107,4 +167,5 @@ def load() -> list[tuple[str, str, str]]:
     logins = []
     for entry in PLANS:
         logins += _load_plan(*entry)
+    logins += _load_overdue_rectification()
     return logins

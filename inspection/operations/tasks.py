@@ -1,5 +1,6 @@
 """Tasks after the draw (RULES.md §3 "Task", "One public"): result entry by the team,
-rectification follow-up, publication by the lead department, and the overdue flag.
+rectification follow-up, publication by the lead department, and the two overdue flags
+(publication, rectification without follow-up).
 
 A task moves assigned → result_entered → published (TASK_TRANSITIONS). Publication is one
 path only: a user of the plan's lead department publishes an entered result; publishing makes
@@ -13,7 +14,7 @@ from datetime import date, datetime
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from werkzeug.datastructures import FileStorage
 
 from core import audit, settings
@@ -26,7 +27,14 @@ from core.uploads import save_upload
 from credit.operations.lists import PLATFORM_LOCALE
 from credit.operations.subjects import add_record
 from credit.rules import RecordKind
-from inspection.models import Task, TaskAttachment, TaskInspector, TaskStatus
+from inspection.models import (
+    Plan,
+    Task,
+    TaskAttachment,
+    TaskInspector,
+    TaskStatus,
+    plan_department,
+)
 from inspection.result_codes import result_code
 from market.operations.agencies import FieldConflict
 from market.operations.contracts import DELIVERABLE_KINDS, link, local_day, notify_org
@@ -260,22 +268,32 @@ def _overdue_task_ids(today: date) -> list[int]:
                                if publication_due(window_end, days) < today)])
 
 
+def _flag_once(task_id: int, flag, *still, now: datetime) -> Task | None:
+    """Set the `flag` column of one task to `now`, guarded by the flag being unset and by
+    `still` (the conditions that made it due), so a rerun or a second scheduler flags it
+    only once. The task, fresh, when this call flagged it; None when another run did."""
+    changed = db.session.execute(
+        update(Task).where(Task.id == task_id, flag.is_(None), *still)
+        .values({flag: now})
+        .execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        return None
+    task = db.session.get(Task, task_id)
+    db.session.refresh(task)
+    return task
+
+
 def flag_unpublished_results(now: datetime | None = None) -> int:
     """Flag tasks overdue for publication, once each, and tell the lead department.
     The UPDATE is guarded by status and by the flag, so reruns flag nothing again."""
     now = now or utcnow()
     flagged = 0
     for task_id in _overdue_task_ids(local_day(now)):
-        changed = db.session.execute(
-            update(Task).where(Task.id == task_id,
-                               Task.status.in_([TaskStatus.ASSIGNED, TaskStatus.RESULT_ENTERED]),
-                               Task.overdue_flagged_at.is_(None))
-            .values(overdue_flagged_at=now)
-            .execution_options(synchronize_session=False)).rowcount
-        if not changed:
+        task = _flag_once(task_id, Task.overdue_flagged_at,
+                          Task.status.in_([TaskStatus.ASSIGNED, TaskStatus.RESULT_ENTERED]),
+                          now=now)
+        if task is None:
             continue  # another run flagged it first
-        task = db.session.get(Task, task_id)
-        db.session.refresh(task)
         due = task.publish_due_on or publication_due(task.window_ends_on)
         audit.record("inspection.task.publication_overdue", "inspection_task", task.id,
                      before={"overdue_flagged_at": None},
@@ -285,5 +303,57 @@ def flag_unpublished_results(now: datetime | None = None) -> int:
                        _("Inspection result overdue for publication: %(number)s",
                          number=task.number),
                        _("It was due to be public by %(due)s.", due=due.isoformat()))
+        flagged += 1
+    return flagged
+
+
+# --- Overdue rectification (sweeper body) -------------------------------------------------
+
+def _rectification_overdue(today: date) -> tuple:
+    """A rectification order whose deadline has passed (before `today`, local) with no
+    follow-up recorded (RULES.md §3 "rectification order with deadline and follow-up")."""
+    return (Task.rectification_order.is_not(None), Task.rectification_due_on < today,
+            Task.followed_up_at.is_(None))
+
+
+def overdue_rectifications(today: date, department_id: int | None) -> list[Task]:
+    """Tasks of plans `department_id` leads or joins whose rectification is overdue, the
+    oldest deadline first (the regulator dashboard)."""
+    if department_id is None:
+        return []
+    joined = select(plan_department.c.plan_id).where(
+        plan_department.c.department_id == department_id)
+    return list(db.session.scalars(
+        select(Task).join(Plan, Plan.id == Task.plan_id)
+        .where(*_rectification_overdue(today),
+               or_(Plan.lead_department_id == department_id, Plan.id.in_(joined)))
+        .order_by(Task.rectification_due_on, Task.id)))
+
+
+def flag_overdue_rectifications(now: datetime | None = None) -> int:
+    """Flag tasks whose rectification deadline passed without a follow-up, once each, and
+    tell the lead department. The UPDATE is guarded by the flag and by the follow-up, so
+    reruns (and a follow-up recorded meanwhile) flag nothing again."""
+    now = now or utcnow()
+    today = local_day(now)
+    flagged = 0
+    candidates = db.session.scalars(
+        select(Task.id).where(*_rectification_overdue(today),
+                              Task.rectification_flagged_at.is_(None)).order_by(Task.id))
+    for task_id in list(candidates):
+        task = _flag_once(task_id, Task.rectification_flagged_at,
+                          Task.followed_up_at.is_(None), now=now)
+        if task is None:
+            continue  # another run flagged it first, or the follow-up came in
+        due = task.rectification_due_on
+        audit.record("inspection.task.rectification_overdue", "inspection_task", task.id,
+                     before={"rectification_flagged_at": None},
+                     after={"rectification_flagged_at": now, "rectification_due_on": due})
+        with force_locale(PLATFORM_LOCALE):
+            notify_org(task.plan.lead_department_id,
+                       _("Rectification overdue without follow-up: %(number)s",
+                         number=task.number),
+                       _("%(agency)s was to rectify by %(due)s; no follow-up has been "
+                         "recorded.", agency=task.agency.name, due=due.isoformat()))
         flagged += 1
     return flagged

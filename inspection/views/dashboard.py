@@ -1,15 +1,18 @@
 """Regulator dashboard (RULES.md §3): coverage by item and by department (agencies drawn in
-the year / agencies in the pool), results by code, overdue tasks. Charts are inline SVG bars
-drawn here, server-side: no JavaScript library, nothing from outside."""
+the year / agencies in the pool), results by code, overdue tasks (no result, publication,
+and rectification without follow-up in the viewer's department's plans). Charts are inline
+SVG bars drawn here, server-side: no JavaScript library, nothing from outside."""
 
 from dataclasses import dataclass
 
 from flask import render_template, request
+from flask_login import current_user
 
 from core.auth.decorators import roles_required
 from core.auth.models import OrgKind, Role
 from core.db import utcnow
 from inspection import queries
+from inspection.operations import tasks as task_ops
 from inspection.result_codes import RESULT_CODES
 from inspection.views import bp
 from market.operations.contracts import local_day
@@ -63,4 +66,6 @@ def dashboard():
         item_chart=_coverage_chart(by_item), department_chart=_coverage_chart(by_department),
         code_chart=bar_chart([(str(rc.label), n, str(n)) for rc, n in by_code]),
         overdue_results=queries.overdue_results(today),
-        overdue_publications=queries.overdue_publications(today))
+        overdue_publications=queries.overdue_publications(today),
+        overdue_rectifications=task_ops.overdue_rectifications(
+            today, current_user.organisation_id))

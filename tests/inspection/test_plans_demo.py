@@ -1,5 +1,6 @@
 """The inspection demo data: items, the inspector pool, a conflict and published plans —
-the joint plan with a passed and a coming date — loaded idempotently."""
+the joint plan with a passed and a coming date, and a past plan whose task's rectification
+is overdue (flagged) — loaded idempotently."""
 
 from datetime import UTC, datetime
 
@@ -9,6 +10,7 @@ import core.demo
 import credit.demo
 import inspection.demo
 import market.demo
+from core.calendar import LOCAL_TZ
 from core.randomness import Draw
 from inspection.models import (
     InspectionItem,
@@ -17,6 +19,8 @@ from inspection.models import (
     Plan,
     PlanPeriod,
     PlanStatus,
+    Task,
+    TaskStatus,
 )
 
 
@@ -38,10 +42,17 @@ def test_demo_loads_once(db_session):
     assert certificates and all(c.startswith("皖执法3415") for c in certificates)
     assert first[2] == 1  # one declared conflict
     plans = list(db_session.scalars(select(Plan).order_by(Plan.id)))
-    assert len(plans) == 3 and {p.status for p in plans} == {PlanStatus.PUBLISHED}
+    assert len(plans) == 4 and {p.status for p in plans} == {PlanStatus.PUBLISHED}
     joint = next(p for p in plans if p.joint_departments)
     assert {d.name for d in joint.departments} == {"六安市自然资源和规划局", "六安市市场监督管理局"}
     now = datetime.now(UTC)
     due = [p.due_at.replace(tzinfo=UTC) for p in joint.periods]
     assert len(due) == 2 and due[0] < now < due[1]
     assert all(db_session.get(Draw, p.object_draw_id).drawn_at is None for p in joint.periods)
+
+    (task,) = db_session.scalars(select(Task).where(Task.rectification_flagged_at.is_not(None)))
+    assert task.plan.lead_department.name == "六安市水利局"
+    assert task.status == TaskStatus.RESULT_ENTERED and task.followed_up_at is None
+    assert task.rectification_order.startswith("责令") and task.findings
+    assert task.rectification_due_on < datetime.now(LOCAL_TZ).date() < task.publish_due_on
+    assert db_session.scalar(select(func.count()).select_from(Task)) == 1
