@@ -27,6 +27,7 @@ from core.uploads import save_upload
 from credit.operations.lists import PLATFORM_LOCALE
 from credit.operations.subjects import add_record
 from credit.rules import RecordKind
+from inspection import queries
 from inspection.models import (
     Plan,
     Task,
@@ -143,6 +144,9 @@ def enter_result(task: Task, user: User, code: str, findings: str, inspected_on:
     `inspection.publish_working_days` working days of the inspection's end (RULES.md §3)."""
     now = now or utcnow()
     _require_member(task, user)
+    if queries.members_awaiting_replacement(task):
+        raise Conflict(_("A team member has declared a conflict of interest and awaits a "
+                         "replacement: the result can be entered once it is drawn."))
     before = _snapshot(task)
     rc, findings, order, due_on = _checked_result(
         task, code, findings, inspected_on, rectification_order, rectification_due_on,

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core.admin_forms import ConfirmForm
 from core.auth.decorators import roles_required
 from core.auth.models import OrgKind, Role
 from core.pdf import document_number
@@ -36,6 +37,7 @@ signed_in = roles_required()
 inspector = roles_required(Role.INSPECTOR, org_kind=OrgKind.DEPARTMENT)
 department_user = roles_required(Role.ORG_ADMIN, Role.STAFF, Role.INSPECTOR,
                                  org_kind=OrgKind.DEPARTMENT)
+department_staff = roles_required(Role.ORG_ADMIN, Role.STAFF, org_kind=OrgKind.DEPARTMENT)
 
 
 def task_status_labels() -> dict[TaskStatus, str]:
@@ -89,12 +91,17 @@ def _detail(task: Task, result_form: ResultForm | None = None,
             conflict_form: ConflictForm | None = None, status: int = 200):
     member = operations.team_member(task, current_user)
     lead = operations.is_lead_department_user(task, current_user)
+    awaiting = queries.members_awaiting_replacement(task) if task.status in \
+        draws.REDRAW_ALLOWED else set()
     open_task = task.status == TaskStatus.ASSIGNED
     forms = {
-        "result_form": (result_form or ResultForm(formdata=None)) if member and open_task
-        else None,
-        "conflict_form": (conflict_form or ConflictForm(formdata=None)) if member and open_task
-        else None,
+        "result_form": result_form or (ResultForm(formdata=None)
+                                       if member and open_task and not awaiting else None),
+        "conflict_form": conflict_form or (ConflictForm(formdata=None)
+                                           if member and open_task and member.id not in awaiting
+                                           else None),
+        "replace_form": ConfirmForm(formdata=None)
+        if lead and awaiting and current_user.role != Role.INSPECTOR else None,
         "follow_up_form": (follow_up_form or FollowUpForm(formdata=None))
         if (member or lead) and task.rectification_order and task.followed_up_at is None
         else None,
@@ -102,7 +109,7 @@ def _detail(task: Task, result_form: ResultForm | None = None,
         if lead and task.status == TaskStatus.RESULT_ENTERED else None,
     }
     return render_template(
-        "inspection/tasks_detail.html", task=task, member=member,
+        "inspection/tasks_detail.html", task=task, member=member, awaiting=awaiting,
         status_labels=task_status_labels(),
         is_department=operations.is_plan_department_user(task, current_user),
         result=result_code(task.result_code), attachments=queries.task_attachments(task.id),
@@ -141,11 +148,36 @@ def task_conflict(task_id: int):
     if member is None:
         abort(403)
     form = ConflictForm()
+    replaced = []
     if form.validate_on_submit() and attempt(
-            form, lambda: draws.redraw_member(member, form.reason.data)):
+            form, lambda: replaced.append(draws.redraw_member(member, form.reason.data))):
+        if replaced[0] is None:
+            flash(_("Your conflict is recorded. No other eligible inspector of your department "
+                    "is available now: the lead department has been asked to draw a "
+                    "replacement."), "warning")
+            return redirect(url_for("inspection.task_detail", task_id=task.id))
         flash(_("Your conflict is recorded; a replacement was drawn."), "success")
         return redirect(url_for("inspection.tasks_mine"))
     return _detail(task, conflict_form=form, status=400)
+
+
+@bp.post("/tasks/<int:task_id>/team/<int:member_id>/replace")
+@department_staff
+def task_replace_member(task_id: int, member_id: int):
+    """The lead department's staff (not its inspectors) draw the replacement of a member who
+    declared a conflict when nobody was eligible (RULES.md §3 "Draw")."""
+    task = _task(task_id)
+    if not operations.is_lead_department_user(task, current_user):
+        abort(403)
+    member = next((m for m in task.team if m.id == member_id), None)
+    if member is None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit() and attempt(form, lambda: draws.retry_replacement(member)):
+        flash(_("A replacement was drawn."), "success")
+    for error in form.form_errors:
+        flash(error, "danger")
+    return redirect(url_for("inspection.task_detail", task_id=task.id))
 
 
 @bp.post("/tasks/<int:task_id>/follow-up")

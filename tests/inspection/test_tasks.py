@@ -288,3 +288,39 @@ def test_task_pages_name_the_status_in_words_not_the_code(app, db_session):
     for url in ("/inspection/tasks/mine", f"/inspection/tasks/{task.id}"):
         html = client.get(url).get_data(as_text=True)
         assert ">Assigned</span>" in html and ">assigned</span>" not in html
+
+
+def test_a_conflict_with_nobody_to_replace_blocks_the_result_until_the_lead_redraws(
+        app, db_session):
+    task = make_task()
+    leaving, staying = task.team[0], task.team[1]
+    lead_staff = make_user(Role.STAFF, task.plan.lead_department)
+    db_session.commit()
+    member = english_client(app, leaving.inspector.user)
+    response = member.post(f"/inspection/tasks/{task.id}/conflict",
+                           data={"reason": "本人曾在该机构任职"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/inspection/tasks/{task.id}"
+    page = member.get(f"/inspection/tasks/{task.id}").get_data(as_text=True)
+    assert 'data-testid="awaiting-replacement"' in page and "Declare the conflict" not in page
+    response = english_client(app, staying.inspector.user).post(
+        f"/inspection/tasks/{task.id}/result", data=result_data())
+    assert response.status_code == 400 and "awaits a replacement" in response.get_data(True)
+    assert db_session.get(type(task), task.id).status == TaskStatus.ASSIGNED
+
+    lead = english_client(app, lead_staff)
+    assert "Draw the replacement" in lead.get(f"/inspection/tasks/{task.id}").get_data(True)
+    replace = f"/inspection/tasks/{task.id}/team/{leaving.id}/replace"
+    assert english_client(app, staying.inspector.user).post(replace).status_code == 403
+    response = lead.post(replace, follow_redirects=True)  # still nobody eligible
+    assert "Still no other eligible inspector" in response.get_data(as_text=True)
+    spare = make_task_inspector(task.plan.lead_department)
+    db_session.commit()
+    assert lead.post(replace).status_code == 302
+    db.session.expire_all()
+    assert leaving.replaced_at is not None and leaving.replacement_reason == "本人曾在该机构任职"
+    assert spare.id in {m.inspector_id for m in task.team if m.replaced_at is None}
+    assert enter(app, task).status_code == 403  # the conflicted member has left the team
+    response = english_client(app, staying.inspector.user).post(
+        f"/inspection/tasks/{task.id}/result", data=result_data())
+    assert response.status_code == 302
