@@ -3,7 +3,8 @@ declared conflict, and one published plan per lead department — among them a j
 自然资源和规划局 and 市场监督管理局 whose first draw date has passed (the scheduler draws it at
 once) and whose second is ahead — and one past plan of 水利局 with 生态环境局 whose drawn task
 has a result entered weeks ago and a rectification deadline that passed without a follow-up,
-flagged as overdue (RULES.md §3 "rectification order with deadline and follow-up").
+flagged as overdue (RULES.md §3 "rectification order with deadline and follow-up"); and a
+plan of 气象局, which has no inspector yet, whose due period could not be drawn.
 
 Idempotent: what exists (item codes, profiles, the conflict, plans by name) is left alone.
 Everything goes through the operations. Runs after core, credit and market demo data.
@@ -19,11 +20,12 @@ from core.calendar import LOCAL_TZ, add_working_days, is_workday
 from core.demo import DEPARTMENTS, PASSWORD
 from core.extensions import db
 from inspection import data, queries
-from inspection.models import Plan, ScheduleKind
+from inspection.models import PeriodStatus, Plan, ScheduleKind
 from inspection.operations import catalogue as catalogue_ops
 from inspection.operations import draws as draw_ops
 from inspection.operations import plans as plan_ops
 from inspection.operations import tasks as task_ops
+from inspection.scheduled import draw_or_record_failure
 from market import queries as market_queries
 from market.models import Agency
 
@@ -98,6 +100,23 @@ def _load_plan(lead_name, staff_name, name, joint, codes, schedule) -> list:
     return login
 
 
+# A published plan whose department has no inspector in the pool yet: its due period cannot be
+# drawn, and the plan page tells 气象局 why (RULES.md §3 "Draw"; retried by the scheduler).
+UNDRAWABLE = (data.QX, "qxj_staff", "2026年雷电防护装置检测资质单位“双随机”抽查", [],
+              ["CC-QX-001"], ("dates", -1, 60))
+
+
+def _load_undrawable() -> list:
+    login = _load_plan(*UNDRAWABLE)
+    plan = db.session.scalar(select(Plan).where(Plan.name == UNDRAWABLE[2]))
+    now = datetime.now(UTC)
+    for period in plan.periods if plan else []:
+        if period.status == PeriodStatus.COMMITTED and period.due_at <= now \
+                and not period.draw_attempts:
+            draw_or_record_failure(period.id, now)
+    return login
+
+
 # A plan drawn in the past whose task's rectification is overdue: (lead, drafting staff, name,
 # joint, item codes, service item of the pool, inspector entering the result, result code,
 # findings, rectification order, and the timing: the draw that many days ago, the inspection's
@@ -168,4 +187,5 @@ def load() -> list[tuple[str, str, str]]:
     for entry in PLANS:
         logins += _load_plan(*entry)
     logins += _load_overdue_rectification()
+    logins += _load_undrawable()
     return logins

@@ -30,18 +30,21 @@ def draw_due_periods(now: datetime | None = None) -> int:
     now = now or utcnow()
     for plan in queries.published_plans_to_top_up():
         plans.ensure_periods(plan, now)
-    drawn = 0
-    for period_id in _due_period_ids(now):
-        try:
-            with db.session.begin_nested(), force_locale(PLATFORM_LOCALE):
-                drawn += bool(draw_period(db.session.get(PlanPeriod, period_id), now))
-        except DomainError as error:  # a cause the department can fix
-            log.warning("inspection period %s could not be drawn: %s", period_id, error)
-            _record_failure(period_id, str(error), now)
-        except Exception:
-            log.exception("inspection period %s could not be drawn", period_id)
-            _record_failure(period_id, None, now)
-    return drawn
+    return sum(draw_or_record_failure(period_id, now) for period_id in _due_period_ids(now))
+
+
+def draw_or_record_failure(period_id: int, now: datetime) -> bool:
+    """Draw one due period in its own savepoint; on failure keep why (`record_draw_failure`)."""
+    try:
+        with db.session.begin_nested(), force_locale(PLATFORM_LOCALE):
+            return bool(draw_period(db.session.get(PlanPeriod, period_id), now))
+    except DomainError as error:  # a cause the department can fix
+        log.warning("inspection period %s could not be drawn: %s", period_id, error)
+        _record_failure(period_id, str(error), now)
+    except Exception:
+        log.exception("inspection period %s could not be drawn", period_id)
+        _record_failure(period_id, None, now)
+    return False
 
 
 def _record_failure(period_id: int, reason: str | None, now: datetime) -> None:

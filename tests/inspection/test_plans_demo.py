@@ -16,6 +16,7 @@ from inspection.models import (
     InspectionItem,
     InspectorConflict,
     InspectorProfile,
+    PeriodStatus,
     Plan,
     PlanPeriod,
     PlanStatus,
@@ -42,7 +43,7 @@ def test_demo_loads_once(db_session):
     assert certificates and all(c.startswith("皖执法3415") for c in certificates)
     assert first[2] == 1  # one declared conflict
     plans = list(db_session.scalars(select(Plan).order_by(Plan.id)))
-    assert len(plans) == 4 and {p.status for p in plans} == {PlanStatus.PUBLISHED}
+    assert len(plans) == 5 and {p.status for p in plans} == {PlanStatus.PUBLISHED}
     joint = next(p for p in plans if p.joint_departments)
     assert {d.name for d in joint.departments} == {"六安市自然资源和规划局", "六安市市场监督管理局"}
     now = datetime.now(UTC)
@@ -56,3 +57,8 @@ def test_demo_loads_once(db_session):
     assert task.rectification_order.startswith("责令") and task.findings
     assert task.rectification_due_on < datetime.now(LOCAL_TZ).date() < task.publish_due_on
     assert db_session.scalar(select(func.count()).select_from(Task)) == 1
+
+    # 气象局 has no inspector in the pool: its due period shows why it is not drawn
+    (stuck,) = db_session.scalars(select(PlanPeriod).where(PlanPeriod.draw_error.is_not(None)))
+    assert stuck.plan.lead_department.name == "六安市气象局" and stuck.draw_attempts == 1
+    assert stuck.status == PeriodStatus.COMMITTED and "执法检查人员" in stuck.draw_error
