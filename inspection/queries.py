@@ -222,23 +222,26 @@ def _with_plan_lists(query):
                          selectinload(Plan.periods))
 
 
+def led_or_joined_by(department_id: int | None):
+    """The condition "the plan is led or joined by this department"."""
+    joined = select(plan_department.c.plan_id).where(
+        plan_department.c.department_id == department_id)
+    return or_(Plan.lead_department_id == department_id, Plan.id.in_(joined))
+
+
 def published_plans(department_id: int | None = None) -> list[Plan]:
     """Published and closed plans, newest first (the public plan list)."""
     query = _with_plan_lists(select(Plan).where(Plan.status.in_(PUBLIC_PLAN_STATUSES))
                              .order_by(Plan.published_at.desc(), Plan.id.desc()))
     if department_id:
-        query = query.where(or_(Plan.lead_department_id == department_id,
-                                Plan.id.in_(select(plan_department.c.plan_id).where(
-                                    plan_department.c.department_id == department_id))))
+        query = query.where(led_or_joined_by(department_id))
     return list(db.session.scalars(query))
 
 
 def department_plans(department_id: int) -> list[Plan]:
     """Plans the department leads or joins, drafts included, newest first."""
-    joined = select(plan_department.c.plan_id).where(
-        plan_department.c.department_id == department_id)
     return list(db.session.scalars(_with_plan_lists(
-        select(Plan).where(or_(Plan.lead_department_id == department_id, Plan.id.in_(joined)))
+        select(Plan).where(led_or_joined_by(department_id))
         .order_by(Plan.created_at.desc(), Plan.id.desc()))))
 
 
@@ -421,18 +424,39 @@ def results_by_code(year: int) -> dict[str, int]:
         .group_by(Task.result_code)).all())
 
 
-def overdue_results(today: date) -> list:
-    """Window passed without a result."""
-    return list(db.session.scalars(
-        select(Task).where(Task.status == TaskStatus.ASSIGNED,
-                               Task.window_ends_on < today).order_by(Task.window_ends_on)))
+def overdue_results(today: date, department_id: int | None) -> list:
+    """Window passed without a result, in the department's plans."""
+    return _department_tasks(department_id, Task.status == TaskStatus.ASSIGNED,
+                             Task.window_ends_on < today, order=Task.window_ends_on)
 
 
-def overdue_publications(today: date) -> list:
-    """Result entered, publication past due."""
+def overdue_publications(today: date, department_id: int | None) -> list:
+    """Result entered, publication past due, in the department's plans."""
+    return _department_tasks(department_id, Task.status == TaskStatus.RESULT_ENTERED,
+                             Task.publish_due_on < today, order=Task.publish_due_on)
+
+
+def rectification_overdue(today: date) -> tuple:
+    """A rectification order whose deadline has passed (before `today`, local) with no
+    follow-up recorded (RULES.md §3 "rectification order with deadline and follow-up")."""
+    return (Task.rectification_order.is_not(None), Task.rectification_due_on < today,
+            Task.followed_up_at.is_(None))
+
+
+def overdue_rectifications(today: date, department_id: int | None) -> list:
+    """Rectification overdue without follow-up, in the department's plans."""
+    return _department_tasks(department_id, *rectification_overdue(today),
+                             order=Task.rectification_due_on)
+
+
+def _department_tasks(department_id: int | None, *conditions, order) -> list:
+    """Tasks of plans the department leads or joins (the only tasks its users may open),
+    oldest deadline first."""
+    if department_id is None:
+        return []
     return list(db.session.scalars(
-        select(Task).where(Task.status == TaskStatus.RESULT_ENTERED,
-                               Task.publish_due_on < today).order_by(Task.publish_due_on)))
+        select(Task).join(Plan, Plan.id == Task.plan_id)
+        .where(*conditions, led_or_joined_by(department_id)).order_by(order, Task.id)))
 
 
 # --- I2: reads of the draw (objects per stratum, teams, redraws) ----------------------------

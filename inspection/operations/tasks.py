@@ -14,7 +14,7 @@ from datetime import date, datetime
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage
 
 from core import audit, settings
@@ -29,12 +29,10 @@ from credit.operations.subjects import add_record
 from credit.rules import RecordKind
 from inspection import queries
 from inspection.models import (
-    Plan,
     Task,
     TaskAttachment,
     TaskInspector,
     TaskStatus,
-    plan_department,
 )
 from inspection.result_codes import result_code
 from market.operations.agencies import FieldConflict
@@ -313,27 +311,6 @@ def flag_unpublished_results(now: datetime | None = None) -> int:
 
 # --- Overdue rectification (sweeper body) -------------------------------------------------
 
-def _rectification_overdue(today: date) -> tuple:
-    """A rectification order whose deadline has passed (before `today`, local) with no
-    follow-up recorded (RULES.md §3 "rectification order with deadline and follow-up")."""
-    return (Task.rectification_order.is_not(None), Task.rectification_due_on < today,
-            Task.followed_up_at.is_(None))
-
-
-def overdue_rectifications(today: date, department_id: int | None) -> list[Task]:
-    """Tasks of plans `department_id` leads or joins whose rectification is overdue, the
-    oldest deadline first (the regulator dashboard)."""
-    if department_id is None:
-        return []
-    joined = select(plan_department.c.plan_id).where(
-        plan_department.c.department_id == department_id)
-    return list(db.session.scalars(
-        select(Task).join(Plan, Plan.id == Task.plan_id)
-        .where(*_rectification_overdue(today),
-               or_(Plan.lead_department_id == department_id, Plan.id.in_(joined)))
-        .order_by(Task.rectification_due_on, Task.id)))
-
-
 def flag_overdue_rectifications(now: datetime | None = None) -> int:
     """Flag tasks whose rectification deadline passed without a follow-up, once each, and
     tell the lead department. The UPDATE is guarded by the flag and by the follow-up, so
@@ -342,7 +319,7 @@ def flag_overdue_rectifications(now: datetime | None = None) -> int:
     today = local_day(now)
     flagged = 0
     candidates = db.session.scalars(
-        select(Task.id).where(*_rectification_overdue(today),
+        select(Task.id).where(*queries.rectification_overdue(today),
                               Task.rectification_flagged_at.is_(None)).order_by(Task.id))
     for task_id in list(candidates):
         task = _flag_once(task_id, Task.rectification_flagged_at,

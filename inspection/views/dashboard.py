@@ -1,6 +1,7 @@
 """Regulator dashboard (RULES.md §3): coverage by item and by department (agencies drawn in
-the year / agencies in the pool), results by code, overdue tasks (no result, publication,
-and rectification without follow-up in the viewer's department's plans). Charts are inline
+the year / agencies in the pool), results by code, and the overdue tasks of the plans the
+viewer's department leads or joins (no result, publication, rectification without
+follow-up): the tasks its users may open. Charts are inline
 SVG bars drawn here, server-side: no JavaScript library, nothing from outside."""
 
 from dataclasses import dataclass
@@ -12,7 +13,6 @@ from core.auth.decorators import roles_required
 from core.auth.models import OrgKind, Role
 from core.db import utcnow
 from inspection import queries
-from inspection.operations import tasks as task_ops
 from inspection.result_codes import RESULT_CODES
 from inspection.views import bp
 from market.operations.contracts import local_day
@@ -54,7 +54,7 @@ def _coverage_chart(rows: list[queries.CoverageRow]) -> BarChart:
 @bp.get("/dashboard")
 @roles_required(Role.ORG_ADMIN, Role.STAFF, Role.INSPECTOR, org_kind=OrgKind.DEPARTMENT)
 def dashboard():
-    today = local_day(utcnow())
+    today, department = local_day(utcnow()), current_user.organisation_id
     year = request.args.get("year", type=int) or today.year
     by_item = queries.coverage_by_item(year)
     by_department = queries.coverage_by_department(year)
@@ -65,7 +65,6 @@ def dashboard():
         by_department=by_department, by_code=by_code,
         item_chart=_coverage_chart(by_item), department_chart=_coverage_chart(by_department),
         code_chart=bar_chart([(str(rc.label), n, str(n)) for rc, n in by_code]),
-        overdue_results=queries.overdue_results(today),
-        overdue_publications=queries.overdue_publications(today),
-        overdue_rectifications=task_ops.overdue_rectifications(
-            today, current_user.organisation_id))
+        overdue_results=queries.overdue_results(today, department),
+        overdue_publications=queries.overdue_publications(today, department),
+        overdue_rectifications=queries.overdue_rectifications(today, department))

@@ -33,7 +33,8 @@ def test_dashboard_numbers_for_a_small_fixture(app, db_session):
     unpublished = make_task(plan=plan, agency=make_agency())
     _enter(unpublished, "pending")
     no_result = make_task(plan=plan, agency=make_agency())
-    make_agency()  # in the pool, not drawn: 3 drawn of 4
+    elsewhere = make_task(agency=no_result.agency)  # another department's plan: not listed
+    make_agency()  # in the pool, not drawn: 3 drawn of 4 (this plan's)
     db_session.commit()
 
     response = english_client(app, lead_user).get("/inspection/dashboard?year=2026")
@@ -48,6 +49,7 @@ def test_dashboard_numbers_for_a_small_fixture(app, db_session):
     assert by_code["未发现问题"] == "0"
     overdue_results = re.search(r'data-testid="overdue-results">(.*?)</ul>', page, re.S)[1]
     assert no_result.number in overdue_results and unpublished.number not in overdue_results
+    assert elsewhere.number not in overdue_results
     overdue_pub = re.search(r'data-testid="overdue-publications">(.*?)</ul>', page, re.S)[1]
     assert unpublished.number in overdue_pub and published.number not in overdue_pub
     assert page.count("<svg") >= 3 and "<script" not in page.split("<svg", 1)[1].split(
