@@ -101,10 +101,8 @@ def may_see_objects(record: Draw) -> bool:
     """A plan that does not publish its drawn list shows the draw's seed, candidates and
     result to its departments only: with them anyone could recompute the list."""
     period = _period_of(record, PlanPeriod.object_draw_id)
-    if period is None or period.plan.publish_drawn_list:
-        return True
-    organisation_id = getattr(current_user, "organisation_id", None)
-    return organisation_id in {d.id for d in period.plan.departments}
+    return period is None or period.plan.publish_drawn_list \
+        or queries.is_plan_department_user(current_user, period.plan)
 
 
 randomness.register_check(DRAW_PURPOSE, check_objects)

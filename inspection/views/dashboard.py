@@ -1,8 +1,8 @@
 """Regulator dashboard (RULES.md §3): coverage by item and by department (agencies drawn in
 the year / agencies in the pool), results by code, and the overdue tasks of the plans the
 viewer's department leads or joins (no result, publication, rectification without
-follow-up): the tasks its users may open. Charts are inline
-SVG bars drawn here, server-side: no JavaScript library, nothing from outside."""
+follow-up): the tasks its users may open. Charts are inline SVG bars drawn here,
+server-side: no JavaScript library, nothing from outside."""
 
 from dataclasses import dataclass
 

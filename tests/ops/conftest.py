@@ -6,6 +6,7 @@ agencies and job there, and asserts only about those (plus the whole audit chain
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -161,3 +162,32 @@ def on_sqlite(url: str) -> bool:
 SQLITE_WRITERS = ("SQLite serialises every transaction (BEGIN IMMEDIATE, core/db.py), so "
                   "dozens of concurrent writers queue past the busy timeout: this load "
                   "test is for PostgreSQL, which runs it")
+
+
+def run_two_schedulers(env: dict, log_paths: list[Path], done, what: str,
+                       seconds: float = 30) -> None:
+    """Two `intermart scheduler` processes (a 5 s lease) until `done()` holds, then one lease
+    more, both still running their triggers meanwhile; then both are stopped."""
+    env = {**env, "SCHEDULER_LEASE_SECONDS": "5"}
+    logs = [open(path, "w") for path in log_paths]  # noqa: SIM115  (closed below)
+    processes = [subprocess.Popen([INTERMART, "scheduler"], env=env, cwd=ROOT, stdout=log,
+                                  stderr=subprocess.STDOUT) for log in logs]
+    try:
+        limit = time.monotonic() + seconds
+        while not done():
+            assert time.monotonic() < limit, f"no scheduler {what} in {seconds:.0f} s"
+            assert all(p.poll() is None for p in processes), "a scheduler exited"
+            time.sleep(0.5)
+        time.sleep(6)  # past one lease
+        assert all(p.poll() is None for p in processes)
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for log in logs:
+            log.close()

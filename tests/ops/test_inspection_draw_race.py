@@ -12,10 +12,7 @@
 """
 
 import logging
-import signal
-import subprocess
 import threading
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -35,7 +32,7 @@ from inspection.models import PeriodStatus, PlanPeriod, Task
 from inspection.operations import draws
 from tests.factories import make_agency, make_service_item
 from tests.inspection.test_draws_support import make_inspectors, make_period, make_published_plan
-from tests.ops.conftest import INTERMART, ROOT, SQLITE_WRITERS, on_sqlite
+from tests.ops.conftest import SQLITE_WRITERS, on_sqlite, run_two_schedulers
 
 pytestmark = pytest.mark.ops
 
@@ -143,30 +140,10 @@ def test_two_schedulers_draw_a_period_once(ops_app, ops_url, ops_env, ops_home):
     if on_sqlite(ops_url):
         pytest.skip(SQLITE_WRITERS)
     world = build(ops_app)
-    env = {**ops_env, "SCHEDULER_LEASE_SECONDS": "5"}
     paths = [ops_home / f"draw-scheduler{n}.log" for n in (1, 2)]
-    logs = [open(path, "w") for path in paths]  # noqa: SIM115  (closed below)
-    processes = [subprocess.Popen([INTERMART, "scheduler"], env=env, cwd=ROOT, stdout=log,
-                                  stderr=subprocess.STDOUT) for log in logs]
-    try:
-        limit = time.monotonic() + 30
-        while period_status(ops_app, world.period_id) != PeriodStatus.DRAWN:
-            assert time.monotonic() < limit, "no scheduler drew the period in 30 s"
-            assert all(p.poll() is None for p in processes), "a scheduler exited"
-            time.sleep(0.5)
-        time.sleep(6)  # past one lease: both keep running their triggers meanwhile
-        assert all(p.poll() is None for p in processes)
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for log in logs:
-            log.close()
+    run_two_schedulers(ops_env, paths,
+                       lambda: period_status(ops_app, world.period_id) == PeriodStatus.DRAWN,
+                       "drew the period")
     assert_one_draw(outcome(ops_app, world), world)
     for path in paths:
         assert "could not be drawn" not in path.read_text(), path.name
