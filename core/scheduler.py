@@ -7,6 +7,7 @@ after a crash, changes nothing the second time (ARCHITECTURE.md "Conventions").
 
 import contextlib
 import logging
+import signal
 import socket
 import uuid
 from collections.abc import Callable
@@ -87,6 +88,17 @@ def acquire_lease(holder: str, seconds: int) -> bool:
     return False
 
 
+def release_lease(holder: str) -> None:
+    """A scheduler that stops cleanly hands the lease on at once: a restarted or standby
+    scheduler then runs every sweeper on its first round instead of skipping it (the draw
+    sweeper's next round is a minute away). Commits."""
+    db.session.execute(update(SchedulerLease)
+                       .where(SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == holder)
+                       .values(expires_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
 def run_sweeper(name: str, retries: int = 1):
     """Run one sweeper in its own transaction: commit on success, roll back on error.
 
@@ -147,5 +159,17 @@ def start(app, blocking: bool = False):
                           max_instances=1, coalesce=True, next_run_time=utcnow(),
                           **item.trigger)
     log.info("scheduler %s starting with %d sweepers", holder, len(SWEEPERS))
-    scheduler.start()
+    if not blocking:
+        scheduler.start()
+        return scheduler
+    # SIGTERM (a service stop) ends the blocking loop like Ctrl-C, so the lease is released.
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        with app.app_context():
+            release_lease(holder)
+        log.info("scheduler %s stopped; lease released", holder)
     return scheduler

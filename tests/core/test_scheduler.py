@@ -81,3 +81,11 @@ def test_the_scheduler_renews_its_lease_on_a_heartbeat_inside_the_lease(
     lease = db_session.get(scheduler.SchedulerLease, scheduler.LEASE_NAME)
     assert lease is not None and lease.expires_at > utcnow() + timedelta(seconds=50)
     assert not scheduler.acquire_lease("standby", 60)
+
+
+def test_a_released_lease_passes_to_the_next_scheduler_at_once(db_session):
+    assert scheduler.acquire_lease("first", 60)
+    scheduler.release_lease("second")  # only the holder's own release counts
+    assert not scheduler.acquire_lease("second", 60)
+    scheduler.release_lease("first")
+    assert scheduler.acquire_lease("second", 60)
